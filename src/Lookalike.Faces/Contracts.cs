@@ -3,7 +3,7 @@
 // (Decoding/, Detection/, Alignment/, Embedding/, Pipeline). Signatures may only grow, not change, without telling the other teams.
 namespace Lookalike.Faces;
 
-/// <summary>Why an image was refused. The UI shows <see cref="ImageRejectedException.Message"/>; the API maps the reason to 400/413/415.</summary>
+/// <summary>Why an image was refused. The UI shows the exception message; the API maps the reason to 400/413/415.</summary>
 public enum ImageRejectReason { EmptyFile, NotAnImage, CorruptOrIncomplete, UnsupportedFormat, FileTooLarge, ImageTooLarge, ImageTooSmall }
 
 /// <summary>The one exception type for images the pipeline cannot take.</summary>
