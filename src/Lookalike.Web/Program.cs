@@ -1,27 +1,18 @@
-using Lookalike.Web.Components;
-using MudBlazor.Services;
+using Lookalike.Web;
+using Lookalike.Web.Cli;
+
+// A verb (import, query, stats, …) runs the command line; no verb starts the web app.
+if (CliApp.IsVerb(args))
+{
+    return await CliApp.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
-
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
-builder.Services.AddMudServices();
-
+builder.AddLookalikeWeb();
 var app = builder.Build();
-
-if (!app.Environment.IsDevelopment())
-{
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
-}
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseAntiforgery();
-
-app.MapStaticAssets();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
-
-app.Run();
+app.UseLookalike();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so that tests can host the app with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
 public partial class Program;

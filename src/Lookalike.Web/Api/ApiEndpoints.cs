@@ -1,0 +1,223 @@
+using Lookalike.Faces;
+using Lookalike.Web.Gallery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Lookalike.Web.Api;
+
+/// <summary>A machine-readable error: a stable code and a message naming the reason.</summary>
+public sealed record ApiError(string Code, string Message);
+
+public sealed record BoxDto(float X, float Y, float Width, float Height);
+
+public sealed record PointDto(float X, float Y);
+
+public sealed record MatchDto(long FaceId, long PhotoId, long PersonId, string Person, float Distance, double? StrangerPercentile, string ThumbnailUrl);
+
+public sealed record MatchedFaceDto(BoxDto Box, IReadOnlyList<PointDto> Keypoints, float Score, IReadOnlyList<MatchDto> Matches);
+
+public sealed record TimingsDto(double DecodeMs, double DetectMs, double AlignMs, double EmbedMs, double SearchMs);
+
+/// <summary>Response of <c>POST /api/match</c>: the faces (largest first) each with its nearest gallery faces.</summary>
+public sealed record MatchResponse(int Width, int Height, IReadOnlyList<MatchedFaceDto> Faces, TimingsDto Timings, int GalleryCount, string? Message);
+
+/// <summary>Body of <c>POST /api/search</c>: a 128-D descriptor, k (1–200, default 10) and efSearch (0 = index default).</summary>
+public sealed record SearchRequest(float[]? Embedding, int K = 10, int EfSearch = 0);
+
+public sealed record NeighborDto(long Label, float Distance, long PersonId, string Person, long PhotoId);
+
+public sealed record SearchResponse(IReadOnlyList<NeighborDto> Neighbors, int DistanceComputations, int Hops, double SearchMs, int EfSearch);
+
+public sealed record PersonDto(long Id, string Name, IReadOnlyList<PersonFaceDto> Faces);
+
+public sealed record PersonFaceDto(long FaceId, long PhotoId, string SourcePath, string ThumbnailUrl);
+
+public sealed record StatsDto(int People, int Photos, int Imported, int Skipped, int Faces, string? Model, string? ModelSha256,
+    string IndexState, string IndexMessage, int IndexCount, int M, int EfConstruction, int EfSearch, IReadOnlyList<int> LayerCounts,
+    long IndexMemoryBytes, bool LoadedFromFile, double BuildSeconds, int Loads, int Rebuilds);
+
+/// <summary>The HTTP API: matching photos, searching descriptors, people, thumbnails and statistics.</summary>
+public static class ApiEndpoints
+{
+    /// <summary>Maps <c>/api/*</c> and <c>/healthz</c>.</summary>
+    public static IEndpointRouteBuilder MapLookalikeApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Lookalike");
+        api.MapPost("/match", MatchAsync).DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
+            .WithSummary("Finds the faces of a photo and each face's nearest gallery faces. Nothing is stored.");
+        api.MapPost("/search", Search).WithSummary("Nearest gallery faces of a 128-D descriptor (the index service's role).");
+        api.MapGet("/people/{id:long}", GetPerson).WithSummary("A gallery person with all stored faces.");
+        api.MapGet("/faces/{id:long}/thumbnail", GetThumbnail).WithSummary("The 112×112 JPEG thumbnail of a gallery face.");
+        api.MapGet("/stats", GetStats).WithSummary("Gallery and index statistics.");
+        app.MapGet("/healthz", (GalleryIndexHost host) => Results.Ok(new { status = "ok", index = host.State.ToString() }));
+        return app;
+    }
+
+    private static string ThumbnailUrl(long faceId) => $"/api/faces/{faceId}/thumbnail";
+
+    private static async Task<IResult> MatchAsync(HttpRequest request, MatchService matcher, IOptions<LookalikeOptions> options, int? k, int? efSearch, CancellationToken cancellationToken)
+    {
+        var max = options.Value.MaxUploadBytes;
+        var kk = k ?? 10;
+        if (kk is < 1 or > MatchService.MaxK)
+        {
+            return Results.BadRequest(new ApiError("bad_k", $"k must be between 1 and {MatchService.MaxK}, got {kk}"));
+        }
+        if (request.ContentLength > max + 64 * 1024)
+        {
+            return TooLarge(max);
+        }
+        if (!request.HasFormContentType)
+        {
+            return Results.Json(new ApiError("unsupported_media_type", "send the photo as multipart/form-data (field 'image')"), statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            return Results.BadRequest(new ApiError("bad_form", ex.Message));
+        }
+        var file = form.Files.GetFile("image") ?? form.Files.FirstOrDefault();
+        if (file is null)
+        {
+            return Results.BadRequest(new ApiError("missing_file", "no file in the form (field 'image')"));
+        }
+        if (file.Length > max)
+        {
+            return TooLarge(max);
+        }
+        var bytes = new byte[file.Length];
+        await using (var stream = file.OpenReadStream())
+        {
+            await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        FaceAnalysis analysis;
+        try
+        {
+            analysis = matcher.Analyze(bytes);
+        }
+        catch (ImageRejectedException ex)
+        {
+            return Rejected(ex, file.FileName);
+        }
+        var faces = new List<MatchedFaceDto>(analysis.Faces.Count);
+        double searchMs = 0;
+        var galleryCount = 0;
+        foreach (var face in analysis.Faces)
+        {
+            var outcome = matcher.Search(face.Descriptor, kk, efSearch ?? 0, measureRecall: false);
+            searchMs += outcome.SearchMs;
+            galleryCount = outcome.GalleryCount;
+            var d = face.Detection;
+            faces.Add(new MatchedFaceDto(
+                new BoxDto(d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height),
+                d.Keypoints.Select(p => new PointDto(p.X, p.Y)).ToList(),
+                d.Score,
+                outcome.Matches.Select(m => new MatchDto(m.FaceId, m.PhotoId, m.PersonId, m.Person, m.Distance, m.StrangerPercentile, ThumbnailUrl(m.FaceId))).ToList()));
+        }
+        var message = analysis.Faces.Count == 0 ? "No face detected"
+            : galleryCount == 0 ? "The celebrity gallery is empty — import a gallery first"
+            : null;
+        var t = analysis.Timings;
+        return Results.Ok(new MatchResponse(analysis.Image.Width, analysis.Image.Height, faces, new TimingsDto(t.DecodeMs, t.DetectMs, t.AlignMs, t.EmbedMs, searchMs), galleryCount, message));
+    }
+
+    private static JsonHttpResult<ApiError> TooLarge(long max) =>
+        TypedResults.Json(new ApiError("file_too_large", $"file is larger than {max / (1024 * 1024)} MB"), statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>Maps a rejected image to 400, 413 or 415 with a code.</summary>
+    public static IResult Rejected(ImageRejectedException ex, string? fileName)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        var (status, code) = ex.Reason switch
+        {
+            ImageRejectReason.EmptyFile => (StatusCodes.Status400BadRequest, "empty_file"),
+            ImageRejectReason.NotAnImage => (StatusCodes.Status400BadRequest, "not_an_image"),
+            ImageRejectReason.CorruptOrIncomplete => (StatusCodes.Status400BadRequest, "corrupt_image"),
+            ImageRejectReason.UnsupportedFormat => (StatusCodes.Status415UnsupportedMediaType, "unsupported_format"),
+            ImageRejectReason.FileTooLarge => (StatusCodes.Status413PayloadTooLarge, "file_too_large"),
+            ImageRejectReason.ImageTooLarge => (StatusCodes.Status400BadRequest, "image_too_large"),
+            ImageRejectReason.ImageTooSmall => (StatusCodes.Status400BadRequest, "image_too_small"),
+            _ => (StatusCodes.Status400BadRequest, "rejected"),
+        };
+        var name = string.IsNullOrEmpty(fileName) ? "" : Path.GetFileName(fileName) + ": ";
+        return Results.Json(new ApiError(code, name + ex.Message), statusCode: status);
+    }
+
+    private static IResult Search(SearchRequest? body, MatchService matcher)
+    {
+        if (body?.Embedding is null)
+        {
+            return Results.BadRequest(new ApiError("missing_embedding", "the body needs 'embedding': an array of 128 numbers"));
+        }
+        if (body.K is < 1 or > MatchService.MaxK)
+        {
+            return Results.BadRequest(new ApiError("bad_k", $"k must be between 1 and {MatchService.MaxK}, got {body.K}"));
+        }
+        if (body.EfSearch < 0)
+        {
+            return Results.BadRequest(new ApiError("bad_ef_search", $"efSearch must be ≥ 0 (0 = index default), got {body.EfSearch}"));
+        }
+        try
+        {
+            MatchService.ValidateDescriptor(body.Embedding);
+        }
+        catch (ArgumentException ex)
+        {
+            var code = body.Embedding.Length != GallerySnapshot.Dimension ? "wrong_dimension" : "non_finite";
+            return Results.BadRequest(new ApiError(code, ex.Message.Split(" (Parameter", 2)[0]));
+        }
+        var outcome = matcher.Search(body.Embedding, body.K, body.EfSearch, measureRecall: false);
+        return Results.Ok(new SearchResponse(
+            outcome.Matches.Select(m => new NeighborDto(m.FaceId, m.Distance, m.PersonId, m.Person, m.PhotoId)).ToList(),
+            outcome.Stats.DistanceComputations, outcome.Stats.Hops, outcome.SearchMs, outcome.EfSearchUsed));
+    }
+
+    private static IResult GetPerson(long id, GalleryStore store)
+    {
+        var person = store.GetPerson(id);
+        return person is null
+            ? Results.NotFound(new ApiError("not_found", $"no person with id {id}"))
+            : Results.Ok(new PersonDto(person.Id, person.Name, person.Faces.Select(f => new PersonFaceDto(f.FaceId, f.PhotoId, f.SourcePath, ThumbnailUrl(f.FaceId))).ToList()));
+    }
+
+    private static IResult GetThumbnail(long id, GalleryStore store, HttpContext context)
+    {
+        var bytes = store.GetThumbnail(id);
+        if (bytes is null)
+        {
+            return Results.NotFound(new ApiError("not_found", $"no face with id {id}"));
+        }
+        context.Response.Headers.CacheControl = "public, max-age=86400";
+        return Results.File(bytes, "image/jpeg");
+    }
+
+    private static IResult GetStats(GalleryStore store, GalleryIndexHost host) => Results.Ok(BuildStats(store, host));
+
+    /// <summary>Store and index statistics (also used by the <c>stats</c> verb).</summary>
+    public static StatsDto BuildStats(GalleryStore store, GalleryIndexHost host)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(host);
+        var s = store.GetStats();
+        var snapshot = host.Current;
+        IReadOnlyList<int> layers;
+        long memory;
+        try
+        {
+            layers = snapshot.Count == 0 ? [] : snapshot.Index.GetLayerCounts();
+            memory = snapshot.Index.MemoryBytes;
+        }
+        catch (NotImplementedException)
+        {
+            layers = [];
+            memory = 0;
+        }
+        return new StatsDto(s.People, s.Photos, s.Imported, s.Skipped, s.Faces, s.ModelName, s.ModelHash,
+            host.State.ToString(), host.StatusMessage, snapshot.Count, snapshot.Parameters.M, snapshot.Parameters.EfConstruction, snapshot.Parameters.EfSearch,
+            layers, memory, snapshot.LoadedFromFile, snapshot.BuildTime.TotalSeconds, host.LoadCount, host.RebuildCount);
+    }
+}

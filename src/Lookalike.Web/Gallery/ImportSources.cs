@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+
+namespace Lookalike.Web.Gallery;
+
+/// <summary>Layout of an import source.</summary>
+public enum ImportFormat
+{
+    /// <summary>Detect from the layout: CelebA when an identity list is present, else a folder per person (LFW is one).</summary>
+    Auto,
+    /// <summary><c>&lt;root&gt;/&lt;First_Last&gt;/&lt;First_Last&gt;_0001.jpg</c> → person "First Last".</summary>
+    Lfw,
+    /// <summary><c>img_celeba/</c> or <c>img_align_celeba/</c> plus <c>identity_CelebA.txt</c> → person "CelebA #&lt;id&gt;" (or a name from <c>names.txt</c>: <c>&lt;id&gt; &lt;name&gt;</c>).</summary>
+    CelebA,
+    /// <summary>One subfolder per person; loose files are named by their file name without trailing digits.</summary>
+    Folder,
+}
+
+/// <summary>
+/// One file of an import source: a stable key (the full path, or <c>archive.zip!entry</c>), the person it shows, how to read
+/// its bytes, or why it is skipped before reading (hidden file, bad list line, missing file).
+/// </summary>
+public sealed record ImportEntry(string SourcePath, string? Person, Func<byte[]>? Read, string? PreSkipReason);
+
+/// <summary>Turns a folder or zip in one of the <see cref="ImportFormat"/> layouts into <see cref="ImportEntry"/> items.</summary>
+public static partial class ImportSources
+{
+    private static readonly string[] IdentityFileNames = ["identity_CelebA.txt", "identity_CelebA_subset.txt"];
+    private static readonly string[] CelebAImageFolders = ["img_celeba", "img_align_celeba"];
+
+    /// <summary>Skip reason for hidden and operating-system files.</summary>
+    public const string HiddenReason = "hidden or system file";
+
+    /// <summary>Lists every entry of <paramref name="path"/> (a folder or a .zip).</summary>
+    /// <exception cref="FileNotFoundException">the path does not exist.</exception>
+    public static IReadOnlyList<ImportEntry> Enumerate(string path, ImportFormat format)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full) && full.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+        {
+            return EnumerateZip(full, format);
+        }
+        if (File.Exists(full))
+        {
+            // A single photo: the person is its file name without trailing digits.
+            return [new ImportEntry(full, PersonFromLooseFile(Path.GetFileName(full)), () => File.ReadAllBytes(full), null)];
+        }
+        if (!Directory.Exists(full))
+        {
+            throw new FileNotFoundException($"{path}: no such folder or .zip file", path);
+        }
+        var files = Directory.EnumerateFiles(full, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
+            .Select(f => Path.GetRelativePath(full, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var emptyFolders = Directory.EnumerateDirectories(full, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
+            .Where(d => !Directory.EnumerateFileSystemEntries(d).Any())
+            .Select(d => Path.GetRelativePath(full, d).Replace('\\', '/'))
+            .ToList();
+        return Build(full, files, emptyFolders, rel => File.ReadAllBytes(Path.Combine(full, rel)), rel => File.Exists(Path.Combine(full, rel)), format, '/');
+    }
+
+    private static List<ImportEntry> EnumerateZip(string zipPath, ImportFormat format)
+    {
+        using var archive = ZipFile.OpenRead(zipPath);
+        var files = archive.Entries.Where(e => !e.FullName.EndsWith('/')).Select(e => e.FullName.Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
+        var emptyFolders = archive.Entries.Where(e => e.FullName.EndsWith('/'))
+            .Select(e => e.FullName.TrimEnd('/'))
+            .Where(d => !files.Any(f => f.StartsWith(d + "/", StringComparison.Ordinal)))
+            .ToList();
+        var fileSet = files.ToHashSet(StringComparer.Ordinal);
+        // A zip is read entry by entry under a lock: ZipArchive is not thread-safe.
+        var gate = new Lock();
+        ZipArchive? shared = null;
+        byte[] ReadEntry(string rel)
+        {
+            lock (gate)
+            {
+                shared ??= ZipFile.OpenRead(zipPath);
+                var entry = shared.GetEntry(rel) ?? throw new FileNotFoundException($"{rel} not in {zipPath}");
+                using var stream = entry.Open();
+                using var buffer = new MemoryStream((int)Math.Min(entry.Length, int.MaxValue));
+                stream.CopyTo(buffer);
+                return buffer.ToArray();
+            }
+        }
+        return Build(zipPath + "!", files, emptyFolders, ReadEntry, fileSet.Contains, format, '!');
+    }
+
+    private static List<ImportEntry> Build(
+        string root, List<string> files, List<string> emptyFolders, Func<string, byte[]> read, Func<string, bool> exists, ImportFormat format, char rootSeparator)
+    {
+        string Key(string rel) => rootSeparator == '/' ? Path.Combine(root, rel) : root + rel;
+        var entries = new List<ImportEntry>();
+
+        // The archive may wrap everything in one top folder (gallery.zip → gallery/…): strip a common prefix folder.
+        var prefix = CommonTopFolder(files);
+        if (format == ImportFormat.Auto)
+        {
+            format = files.Any(f => IdentityFileNames.Contains(Path.GetFileName(f), StringComparer.OrdinalIgnoreCase)) ? ImportFormat.CelebA : ImportFormat.Folder;
+        }
+
+        foreach (var folder in emptyFolders)
+        {
+            if (!IsHidden(folder))
+            {
+                entries.Add(new ImportEntry(Key(folder), null, null, "no images: empty folder"));
+            }
+        }
+
+        if (format == ImportFormat.CelebA)
+        {
+            AddCelebA(files, prefix, Key, read, exists, entries);
+            return entries;
+        }
+
+        foreach (var rel in files)
+        {
+            if (IsHidden(rel))
+            {
+                entries.Add(new ImportEntry(Key(rel), null, null, HiddenReason));
+                continue;
+            }
+            var inner = rel[prefix.Length..];
+            var slash = inner.IndexOf('/', StringComparison.Ordinal);
+            var person = slash > 0 ? PersonFromFolder(inner[..slash]) : PersonFromLooseFile(Path.GetFileName(inner));
+            var captured = rel;
+            entries.Add(new ImportEntry(Key(rel), person, () => read(captured), null));
+        }
+        return entries;
+    }
+
+    private static void AddCelebA(List<string> files, string prefix, Func<string, string> key, Func<string, byte[]> read, Func<string, bool> exists, List<ImportEntry> entries)
+    {
+        var identityRel = files.FirstOrDefault(f => IdentityFileNames.Contains(Path.GetFileName(f), StringComparer.OrdinalIgnoreCase))
+            ?? throw new InvalidDataException("CelebA layout needs identity_CelebA.txt (or identity_CelebA_subset.txt) beside img_celeba/ or img_align_celeba/.");
+        var baseDir = identityRel.Contains('/', StringComparison.Ordinal) ? identityRel[..(identityRel.LastIndexOf('/') + 1)] : "";
+        var imageDirRel = CelebAImageFolders.Select(d => baseDir + d).FirstOrDefault(d => files.Any(f => f.StartsWith(d + "/", StringComparison.Ordinal)))
+            ?? throw new InvalidDataException($"CelebA layout needs an img_celeba/ or img_align_celeba/ folder beside {Path.GetFileName(identityRel)}.");
+
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var namesRel = files.FirstOrDefault(f => f == baseDir + "names.txt" || f == baseDir + "identity_names.txt");
+        if (namesRel is not null)
+        {
+            foreach (var line in ReadLines(read(namesRel)))
+            {
+                var parts = line.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (parts.Length == 2)
+                {
+                    names.TryAdd(parts[0], parts[1]);
+                }
+            }
+        }
+
+        var identityKey = key(identityRel);
+        var identities = new Dictionary<string, string>(StringComparer.Ordinal);
+        var lineNumber = 0;
+        foreach (var line in ReadLines(read(identityRel)))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length != 2 || !IsImageName(parts[0]) || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                entries.Add(new ImportEntry($"{identityKey}:{lineNumber}", null, null, $"bad line: line {lineNumber} of {Path.GetFileName(identityRel)} is not '<file> <identity>': \"{Truncate(line)}\""));
+                continue;
+            }
+            if (identities.TryGetValue(parts[0], out var first))
+            {
+                if (first != parts[1])
+                {
+                    entries.Add(new ImportEntry($"{identityKey}:{lineNumber}", null, null,
+                        $"conflicting identity: line {lineNumber} gives {parts[0]} identity {parts[1]}, the first mapping ({first}) is kept"));
+                }
+                continue;
+            }
+            identities[parts[0]] = parts[1];
+        }
+
+        foreach (var (file, id) in identities)
+        {
+            var rel = imageDirRel + "/" + file;
+            var person = names.TryGetValue(id, out var name) ? name : $"CelebA #{id}";
+            entries.Add(exists(rel)
+                ? new ImportEntry(key(rel), person, () => read(rel), null)
+                : new ImportEntry(key(rel), person, null, "file not found: listed in the identity file but absent"));
+        }
+        foreach (var rel in files.Where(f => f.StartsWith(imageDirRel + "/", StringComparison.Ordinal)))
+        {
+            var file = rel[(imageDirRel.Length + 1)..];
+            if (IsHidden(rel))
+            {
+                entries.Add(new ImportEntry(key(rel), null, null, HiddenReason));
+            }
+            else if (!identities.ContainsKey(file))
+            {
+                entries.Add(new ImportEntry(key(rel), null, null, "no identity: not listed in the identity file"));
+            }
+        }
+        _ = prefix;
+    }
+
+    private static IEnumerable<string> ReadLines(byte[] bytes)
+    {
+        using var reader = new StringReader(System.Text.Encoding.UTF8.GetString(bytes));
+        while (reader.ReadLine() is { } line)
+        {
+            yield return line.Trim();
+        }
+    }
+
+    private static string Truncate(string s) => s.Length <= 60 ? s : s[..60] + "…";
+
+    private static bool IsImageName(string name) => name.Contains('.', StringComparison.Ordinal) && !name.Contains('/', StringComparison.Ordinal);
+
+    private static string CommonTopFolder(List<string> files)
+    {
+        var visible = files.Where(f => !IsHidden(f)).ToList();
+        if (visible.Count == 0)
+        {
+            return "";
+        }
+        var first = visible[0];
+        var slash = first.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return "";
+        }
+        var top = first[..(slash + 1)];
+        // Only strip it when every file is below it and below it are further folders (the person folders).
+        return visible.All(f => f.StartsWith(top, StringComparison.Ordinal) && f.AsSpan(top.Length).Contains('/'))
+            ? top
+            : "";
+    }
+
+    /// <summary>True for macOS/Windows debris: dot files, AppleDouble <c>._*</c>, <c>__MACOSX/</c>, <c>Thumbs.db</c>, <c>desktop.ini</c>.</summary>
+    public static bool IsHidden(string relativePath)
+    {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        foreach (var segment in relativePath.Split('/', '\\'))
+        {
+            if (segment.StartsWith('.') || segment.Equals("__MACOSX", StringComparison.OrdinalIgnoreCase)
+                || segment.Equals("Thumbs.db", StringComparison.OrdinalIgnoreCase) || segment.Equals("desktop.ini", StringComparison.OrdinalIgnoreCase)
+                || segment.Equals("$RECYCLE.BIN", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>"George_W_Bush" → "George W Bush".</summary>
+    public static string PersonFromFolder(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        return Spaces().Replace(folder.Replace('_', ' '), " ").Trim();
+    }
+
+    /// <summary>"Ada_Lovelace_0002.jpg" → "Ada Lovelace"; a name that is only digits stays as it is.</summary>
+    public static string PersonFromLooseFile(string fileName)
+    {
+        var stem = Path.GetFileNameWithoutExtension(fileName);
+        var trimmed = TrailingDigits().Replace(stem, "");
+        var name = PersonFromFolder(trimmed.Replace('-', ' '));
+        return name.Length == 0 ? stem : name;
+    }
+
+    [GeneratedRegex(@"[\s_\-\.]*\(?\d+\)?$")]
+    private static partial Regex TrailingDigits();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+}

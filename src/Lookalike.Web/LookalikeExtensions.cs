@@ -1,0 +1,87 @@
+using Lookalike.Faces;
+using Lookalike.Web.Api;
+using Lookalike.Web.Components;
+using Lookalike.Web.Gallery;
+using Lookalike.Web.Services;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace Lookalike.Web;
+
+/// <summary>Registration of the app's services: <see cref="AddLookalikeGallery"/> for the CLI and the web app, <see cref="AddLookalikeWeb"/> for the web app.</summary>
+public static class LookalikeExtensions
+{
+    /// <summary>Options, the face pipeline, the store, the index host, the importer and the matcher (all singletons).</summary>
+    public static IServiceCollection AddLookalikeGallery(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LookalikeOptions>()
+            .Bind(configuration.GetSection(LookalikeOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Lookalike:DataDirectory must be set.")
+            .Validate(o => o.MaxUploadBytes is > 0 and <= 200L * 1024 * 1024, "Lookalike:MaxUploadBytes must be between 1 byte and 200 MB.")
+            .Validate(o => o.EmbedBatchSize is >= 1 and <= 1024, "Lookalike:EmbedBatchSize must be between 1 and 1024.")
+            .Validate(o => o.ImportParallelism is >= 0 and <= 256, "Lookalike:ImportParallelism must be between 0 (one per core) and 256.")
+            .Validate(o => o.Index.Validate().Count == 0, "Lookalike:Index is invalid: M 2–128, EfConstruction ≥ M, EfSearch ≥ 1.")
+            .ValidateOnStart();
+        services.AddOptions<FaceOptions>().Bind(configuration.GetSection("Lookalike:Faces"));
+        services.AddSingleton(sp => new FacePipeline(sp.GetRequiredService<IOptions<FaceOptions>>().Value));
+        services.AddSingleton(sp => new GalleryStore(sp.GetRequiredService<IOptions<LookalikeOptions>>()));
+        services.AddSingleton<GalleryIndexHost>();
+        services.AddSingleton<GalleryImporter>();
+        services.AddSingleton<MatchService>();
+        return services;
+    }
+
+    /// <summary>Blazor, MudBlazor, OpenAPI, the index start-up service and the UI's scoped state.</summary>
+    public static WebApplicationBuilder AddLookalikeWeb(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddLookalikeGallery(builder.Configuration);
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHostedService<IndexStartupService>();
+        builder.Services.AddSingleton<ImportJobs>();
+        builder.Services.AddScoped<LookalikeSession>();
+        return builder;
+    }
+
+    /// <summary>The middleware pipeline and endpoints.</summary>
+    public static WebApplication UseLookalike(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        }
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapOpenApi();
+        app.MapLookalikeApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
+
+/// <summary>Loads or rebuilds the gallery index in the background when the web app starts (the UI shows progress meanwhile).</summary>
+public sealed partial class IndexStartupService(GalleryIndexHost host, ILogger<IndexStartupService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await host.EnsureReadyAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogFailed(ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The gallery index could not be made ready; the app runs with an empty gallery")]
+    private partial void LogFailed(Exception ex);
+}

@@ -1,0 +1,75 @@
+using Lookalike.Web.Gallery;
+
+namespace Lookalike.Web.Services;
+
+/// <summary>
+/// Runs one gallery import at a time in the background for the gallery page (singleton: the job survives page changes),
+/// and publishes its progress.
+/// </summary>
+public sealed class ImportJobs(GalleryImporter importer, ILogger<ImportJobs> logger) : IDisposable
+{
+    private readonly Lock _gate = new();
+    private CancellationTokenSource? _cancel;
+
+    /// <summary>True while an import runs.</summary>
+    public bool IsRunning { get; private set; }
+
+    /// <summary>What is being imported.</summary>
+    public string? Source { get; private set; }
+
+    /// <summary>The latest progress.</summary>
+    public ImportProgress? Progress { get; private set; }
+
+    /// <summary>The last finished import.</summary>
+    public ImportSummary? LastSummary { get; private set; }
+
+    /// <summary>The last import's failure, if any.</summary>
+    public string? Error { get; private set; }
+
+    /// <summary>Raised on a background thread when anything changes.</summary>
+    public event Action? Changed;
+
+    /// <summary>Starts importing <paramref name="path"/>; false when another import runs.</summary>
+    public bool TryStart(string path, ImportFormat format, Action? cleanup = null)
+    {
+        lock (_gate)
+        {
+            if (IsRunning)
+            {
+                return false;
+            }
+            IsRunning = true;
+            Source = path;
+            Progress = null;
+            Error = null;
+            _cancel?.Dispose();
+            _cancel = new CancellationTokenSource();
+        }
+        var token = _cancel.Token;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                LastSummary = await importer.ImportAsync(path, format, new Progress<ImportProgress>(p => { Progress = p; Changed?.Invoke(); }), token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogWarning(ex, "Import of {Path} failed", path);
+                Error = ex.Message;
+            }
+            finally
+            {
+                IsRunning = false;
+                cleanup?.Invoke();
+                Changed?.Invoke();
+            }
+        }, CancellationToken.None);
+        Changed?.Invoke();
+        return true;
+    }
+
+    /// <summary>Cancels the running import (what is committed stays; a re-import resumes).</summary>
+    public void Cancel() => _cancel?.Cancel();
+
+    public void Dispose() => _cancel?.Dispose();
+}
