@@ -1,13 +1,12 @@
 using System.Net;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Lookalike.Tests.Web;
 
-public sealed class AppStartupTests : IClassFixture<WebApplicationFactory<Program>>
+public sealed class AppStartupTests : IClassFixture<LookalikeAppFactory>
 {
-    private readonly WebApplicationFactory<Program> _factory;
+    private readonly LookalikeAppFactory _factory;
 
-    public AppStartupTests(WebApplicationFactory<Program> factory) => _factory = factory;
+    public AppStartupTests(LookalikeAppFactory factory) => _factory = factory;
 
     [Fact]
     public async Task Get_Root_ServesHomePage()

@@ -1,0 +1,232 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Lookalike.Tests.Gallery;
+using Lookalike.Tests.Infrastructure;
+using Lookalike.Web.Api;
+using Lookalike.Web.Gallery;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lookalike.Tests.Web;
+
+/// <summary>The HTTP API over the imported LFW slice.</summary>
+[Collection(LfwGalleryCollection.Name)]
+public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
+{
+    private LookalikeAppFactory? _factory;
+
+    private LookalikeAppFactory Factory => _factory ??= new LookalikeAppFactory(gallery.DataDirectory);
+
+    public void Dispose() => _factory?.Dispose();
+
+    private async Task<HttpClient> ReadyClientAsync()
+    {
+        var client = Factory.CreateClient();
+        await Factory.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+        return client;
+    }
+
+    internal static MultipartFormDataContent Photo(byte[] bytes, string name = "photo.jpg")
+    {
+        var content = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        content.Add(file, "image", name);
+        return content;
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task PostMatch_HeldBackPhoto_FirstMatchIsThatPerson()
+    {
+        using var client = await ReadyClientAsync();
+        var probe = gallery.HeldBack[0];
+        using var content = Photo(await File.ReadAllBytesAsync(probe.Path));
+
+        using var response = await client.PostAsync(new Uri("/api/match?k=5", UriKind.Relative), content);
+        var body = await response.Content.ReadFromJsonAsync<MatchResponse>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var face = body!.Faces[0];
+        Assert.Equal(probe.Person, face.Matches[0].Person);
+        Assert.Equal(5, face.Matches.Count);
+        Assert.True(face.Box.Width > 40);
+        using var thumb = await client.GetAsync(new Uri(face.Matches[0].ThumbnailUrl, UriKind.Relative));
+        Assert.Equal("image/jpeg", thumb.Content.Headers.ContentType!.MediaType);
+        using var person = await client.GetAsync(new Uri($"/api/people/{face.Matches[0].PersonId}", UriKind.Relative));
+        var personDto = await person.Content.ReadFromJsonAsync<PersonDto>();
+        Assert.Equal(probe.Person, personDto!.Name);
+    }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task PostMatch_Nothing_IsStored()
+    {
+        using var client = await ReadyClientAsync();
+        var before = gallery.Summary is null ? 0 : new GalleryStore(gallery.DataDirectory).GetStats().Photos;
+        using var content = Photo(await File.ReadAllBytesAsync(Path.Combine(TestPaths.BugInputs, "b01_upright_control.jpg")));
+
+        using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(before, new GalleryStore(gallery.DataDirectory).GetStats().Photos);
+    }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task PostMatch_NoFace_SaysNoFaceDetected()
+    {
+        using var client = await ReadyClientAsync();
+        using var content = Photo(await File.ReadAllBytesAsync(Path.Combine(TestPaths.BugInputs, "b11_no_face_fruits.jpg")));
+
+        using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
+        var body = await response.Content.ReadFromJsonAsync<MatchResponse>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(body!.Faces);
+        Assert.Equal("No face detected", body.Message);
+    }
+
+    [SharedDataTheory("bugs/inputs")]
+    [InlineData("b08_text_named.jpg", HttpStatusCode.BadRequest, "not_an_image")]
+    [InlineData("b08_html_named.png", HttpStatusCode.BadRequest, "not_an_image")]
+    [InlineData("b06_soi_then_junk.jpg", HttpStatusCode.BadRequest, "corrupt_image")]
+    [InlineData("b06_truncated_half.jpg", HttpStatusCode.BadRequest, "corrupt_image")]
+    [InlineData("b06_zero_bytes.jpg", HttpStatusCode.BadRequest, "empty_file")]
+    [InlineData("b10_1x1.png", HttpStatusCode.BadRequest, "image_too_small")]
+    public async Task PostMatch_BadImage_Returns400WithCode(string file, HttpStatusCode status, string code)
+    {
+        using var client = await ReadyClientAsync();
+        using var content = Photo(await File.ReadAllBytesAsync(Path.Combine(TestPaths.BugInputs, file)), file);
+
+        using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
+        var error = await response.Content.ReadFromJsonAsync<ApiError>();
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal(code, error!.Code);
+        Assert.Contains(file, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("<html", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task PostMatch_Heic_Returns415OrMatches()
+    {
+        using var client = await ReadyClientAsync();
+        using var content = Photo(await File.ReadAllBytesAsync(Path.Combine(TestPaths.BugInputs, "b09_iphone_style.heic")), "b09_iphone_style.heic");
+
+        using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
+
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.UnsupportedMediaType, HttpStatusCode.OK });
+    }
+
+    [Fact]
+    public async Task PostMatch_OverTenMegabytes_Returns413()
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        using var content = Photo(new byte[11_000_000]);
+
+        using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
+        var error = await response.Content.ReadFromJsonAsync<ApiError>();
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("file_too_large", error!.Code);
+        Assert.Contains("larger than 10 MB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(127)]
+    [InlineData(129)]
+    [InlineData(512)]
+    public async Task PostSearch_WrongDimension_Returns400NamingBothSizes(int dimension)
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(new float[dimension], 10));
+        var error = await response.Content.ReadFromJsonAsync<ApiError>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("wrong_dimension", error!.Code);
+        Assert.Equal($"expected 128 dimensions, got {dimension}", error.Message);
+    }
+
+    [Fact]
+    public async Task PostSearch_EmptyGallery_ReturnsNoNeighbours()
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        await factory.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+
+        using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(Enumerable.Repeat(0.1f, 128).ToArray(), 10));
+        var body = await response.Content.ReadFromJsonAsync<SearchResponse>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(body!.Neighbors);
+    }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task PostMatch_EmptyGallery_SaysImportFirst()
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        await factory.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+        using var content = Photo(await File.ReadAllBytesAsync(Path.Combine(TestPaths.BugInputs, "b01_upright_control.jpg")));
+
+        using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
+        var body = await response.Content.ReadFromJsonAsync<MatchResponse>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("The celebrity gallery is empty — import a gallery first", body!.Message);
+        Assert.Empty(body.Faces[0].Matches);
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task PostSearch_StoredDescriptor_FindsItselfFirst()
+    {
+        using var client = await ReadyClientAsync();
+        var (faces, vectors) = new GalleryStore(gallery.DataDirectory).ReadAllEmbeddings(128);
+
+        using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(vectors[..128], 3, 32));
+        var body = await response.Content.ReadFromJsonAsync<SearchResponse>();
+
+        Assert.Equal(faces[0].FaceId, body!.Neighbors[0].Label);
+        Assert.InRange(body.Neighbors[0].Distance, 0f, 1e-4f);
+        Assert.Equal(3, body.Neighbors.Count);
+        Assert.True(body.DistanceComputations > 0);
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task GetStats_ImportedSlice_ReportsCountsAndLoadedIndex()
+    {
+        using var client = await ReadyClientAsync();
+
+        var stats = await client.GetFromJsonAsync<StatsDto>(new Uri("/api/stats", UriKind.Relative));
+
+        Assert.Equal(gallery.Summary!.Imported, stats!.Faces);
+        Assert.Equal(stats.Faces, stats.IndexCount);
+        Assert.True(stats.LoadedFromFile);
+        Assert.Equal(0, stats.Rebuilds);
+        Assert.NotEmpty(stats.LayerCounts);
+    }
+
+    [Fact]
+    public async Task GetOpenApi_Document_ListsTheEndpoints()
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+
+        var json = await client.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+
+        Assert.Contains("/api/match", json, StringComparison.Ordinal);
+        Assert.Contains("/api/search", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetPerson_Unknown_Returns404()
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+
+        using var response = await client.GetAsync(new Uri("/api/people/999999", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}
