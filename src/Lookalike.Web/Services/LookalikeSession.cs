@@ -1,4 +1,272 @@
+using Lookalike.Faces;
+using Lookalike.Web.Gallery;
+using Microsoft.Extensions.Options;
+
 namespace Lookalike.Web.Services;
 
-/// <summary>Placeholder; replaced by the UI state.</summary>
-public sealed class LookalikeSession;
+/// <summary>A face of the probe photo: its box (upright-image pixels) and descriptor.</summary>
+public sealed record ProbeFace(int Index, FaceBox Box, float Score, float[] Descriptor);
+
+/// <summary>Matches of one gallery person: best distance, how many of their photos matched, and the closest face.</summary>
+public sealed record PersonGroup(long PersonId, string Person, float BestDistance, int MatchingPhotos, long BestFaceId, double? StrangerPercentile);
+
+/// <summary>
+/// The home page's state for one circuit (scoped): the probe photo in memory only (never written), its faces, the selected
+/// face, the search settings (k, maximum distance, efSearch) and the latest results. Components subscribe with
+/// <see cref="NotifyOnChange"/> and stay thin.
+/// </summary>
+public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost index, IOptions<LookalikeOptions> options)
+{
+    private readonly List<Action> _listeners = [];
+    private int _generation;
+
+    /// <summary>Largest accepted photo in bytes.</summary>
+    public long MaxUploadBytes => options.Value.MaxUploadBytes;
+
+    /// <summary>The upright probe photo as a JPEG data URL, or null.</summary>
+    public string? PhotoDataUrl { get; private set; }
+
+    public int PhotoWidth { get; private set; }
+
+    public int PhotoHeight { get; private set; }
+
+    /// <summary>Faces of the probe, largest first then left to right.</summary>
+    public IReadOnlyList<ProbeFace> Faces { get; private set; } = [];
+
+    /// <summary>Index into <see cref="Faces"/> of the face being matched; -1 when none.</summary>
+    public int SelectedFace { get; private set; } = -1;
+
+    /// <summary>Neighbours to fetch (1–50). Defaults to 10.</summary>
+    public int K { get; private set; } = 10;
+
+    /// <summary>Largest cosine distance shown (0–2). Defaults to 2 (everything).</summary>
+    public float MaxDistance { get; private set; } = 2f;
+
+    /// <summary>efSearch per query (raised to k). Defaults to the index's.</summary>
+    public int EfSearch { get; private set; } = index.Current.Parameters.EfSearch;
+
+    /// <summary>Per-stage times of the last photo.</summary>
+    public StageTimings? Timings { get; private set; }
+
+    /// <summary>The last search of the selected face.</summary>
+    public SearchOutcome? Outcome { get; private set; }
+
+    /// <summary>A message for the results area (rejected photo, no face, empty gallery), or null.</summary>
+    public string? Message { get; private set; }
+
+    /// <summary>True when <see cref="Message"/> is an error (rejected photo).</summary>
+    public bool MessageIsError { get; private set; }
+
+    /// <summary>True while a photo is analysed.</summary>
+    public bool Busy { get; private set; }
+
+    /// <summary>Photos analysed in this circuit (live frames included).</summary>
+    public int PhotosAnalysed { get; private set; }
+
+    /// <summary>Matches within <see cref="MaxDistance"/>.</summary>
+    public IReadOnlyList<FaceMatch> VisibleMatches => Outcome?.Matches.Where(m => m.Distance <= MaxDistance).ToList() ?? [];
+
+    /// <summary>Visible matches grouped by person, best first.</summary>
+    public IReadOnlyList<PersonGroup> Groups => GroupByPerson(VisibleMatches);
+
+    /// <summary>The gallery's distribution of strangers' best-match distances (sorted), for the histogram.</summary>
+    public IReadOnlyList<float> StrangerDistances => index.Current.StrangerDistances();
+
+    /// <summary>Groups matches by person (best distance, number of matching photos), ordered by best distance then name.</summary>
+    public static IReadOnlyList<PersonGroup> GroupByPerson(IEnumerable<FaceMatch> matches) =>
+        matches.GroupBy(m => m.PersonId)
+            .Select(g =>
+            {
+                var best = g.MinBy(m => m.Distance)!;
+                return new PersonGroup(g.Key, best.Person, best.Distance, g.Select(m => m.PhotoId).Distinct().Count(), best.FaceId, best.StrangerPercentile);
+            })
+            .OrderBy(g => g.BestDistance).ThenBy(g => g.Person, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Subscribes to changes; dispose the result to unsubscribe.</summary>
+    public IDisposable NotifyOnChange(Action callback)
+    {
+        lock (_listeners)
+        {
+            _listeners.Add(callback);
+        }
+        return new Subscription(this, callback);
+    }
+
+    /// <summary>Rejects a file before transfer when it is over the limit (checked from the browser's size).</summary>
+    public bool CheckSize(long size)
+    {
+        if (size <= MaxUploadBytes)
+        {
+            return true;
+        }
+        Reject($"The file is larger than {MaxUploadBytes / (1024 * 1024)} MB — choose a smaller photo.");
+        return false;
+    }
+
+    /// <summary>Shows a message in the results area.</summary>
+    public void Reject(string message)
+    {
+        Message = message;
+        MessageIsError = true;
+        Notify();
+    }
+
+    /// <summary>Analyses a photo read completely from <paramref name="stream"/>, keeps it in memory only, and matches its largest face.</summary>
+    public async Task AnalyzeAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        await AnalyzeAsync(buffer.ToArray(), keepSelection: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Analyses a photo given as bytes. <paramref name="keepSelection"/> keeps the selected face index (live frames).</summary>
+    public async Task AnalyzeAsync(byte[] bytes, bool keepSelection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var generation = Interlocked.Increment(ref _generation);
+        Busy = true;
+        Notify();
+        try
+        {
+            var analysis = await Task.Run(() => matcher.Analyze(bytes), cancellationToken).ConfigureAwait(false);
+            var jpeg = await Task.Run(() => FacePipeline.EncodeJpeg(analysis.Image, 80), cancellationToken).ConfigureAwait(false);
+            if (generation != Volatile.Read(ref _generation))
+            {
+                return;
+            }
+            PhotosAnalysed++;
+            PhotoDataUrl = "data:image/jpeg;base64," + Convert.ToBase64String(jpeg);
+            PhotoWidth = analysis.Image.Width;
+            PhotoHeight = analysis.Image.Height;
+            Faces = analysis.Faces.Select((f, i) => new ProbeFace(i, f.Detection.Box, f.Detection.Score, f.Descriptor)).ToList();
+            Timings = analysis.Timings;
+            SelectedFace = Faces.Count == 0 ? -1 : keepSelection && SelectedFace >= 0 && SelectedFace < Faces.Count ? SelectedFace : 0;
+            Message = null;
+            MessageIsError = false;
+            Search();
+        }
+        catch (ImageRejectedException ex)
+        {
+            PhotoDataUrl = null;
+            Faces = [];
+            SelectedFace = -1;
+            Outcome = null;
+            Timings = null;
+            Message = RejectMessage(ex);
+            MessageIsError = true;
+        }
+        finally
+        {
+            Busy = false;
+            Notify();
+        }
+    }
+
+    /// <summary>The user-facing text for a rejected photo.</summary>
+    public static string RejectMessage(ImageRejectedException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        return ex.Reason switch
+        {
+            ImageRejectReason.EmptyFile => "That file is empty.",
+            ImageRejectReason.NotAnImage => "That file is not an image (" + ex.Message + ").",
+            ImageRejectReason.CorruptOrIncomplete => "That is a corrupt or incomplete image (" + ex.Message + ").",
+            _ => ex.Message,
+        };
+    }
+
+    /// <summary>Matches another face of the photo.</summary>
+    public void SelectFace(int index)
+    {
+        if (index < 0 || index >= Faces.Count || index == SelectedFace)
+        {
+            return;
+        }
+        SelectedFace = index;
+        Search();
+        Notify();
+    }
+
+    /// <summary>Sets k (clamped to 1–50) and searches again.</summary>
+    public void SetK(int k)
+    {
+        K = Math.Clamp(k, 1, 50);
+        Search();
+        Notify();
+    }
+
+    /// <summary>Sets the maximum distance shown (0–2); no new search is needed.</summary>
+    public void SetMaxDistance(float distance)
+    {
+        MaxDistance = Math.Clamp(distance, 0f, 2f);
+        Notify();
+    }
+
+    /// <summary>Sets efSearch (1–1000) and searches again.</summary>
+    public void SetEfSearch(int efSearch)
+    {
+        EfSearch = Math.Clamp(efSearch, 1, 1000);
+        Search();
+        Notify();
+    }
+
+    /// <summary>Forgets the photo (nothing else to delete: nothing was written).</summary>
+    public void Clear()
+    {
+        PhotoDataUrl = null;
+        Faces = [];
+        SelectedFace = -1;
+        Outcome = null;
+        Timings = null;
+        Message = null;
+        Notify();
+    }
+
+    private void Search()
+    {
+        if (SelectedFace < 0 || SelectedFace >= Faces.Count)
+        {
+            Outcome = null;
+            if (PhotoDataUrl is not null && Faces.Count == 0)
+            {
+                Message = "No face detected — try a photo where a face is clearly visible.";
+                MessageIsError = false;
+            }
+            return;
+        }
+        Outcome = matcher.Search(Faces[SelectedFace].Descriptor, K, EfSearch);
+        if (Outcome.GalleryCount == 0)
+        {
+            Message = index.State is IndexState.Loading or IndexState.Rebuilding
+                ? "The gallery index is still loading — try again in a moment."
+                : "The celebrity gallery is empty — import a gallery first.";
+            MessageIsError = false;
+        }
+    }
+
+    private void Notify()
+    {
+        Action[] listeners;
+        lock (_listeners)
+        {
+            listeners = [.. _listeners];
+        }
+        foreach (var listener in listeners)
+        {
+            listener();
+        }
+    }
+
+    private sealed class Subscription(LookalikeSession owner, Action callback) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (owner._listeners)
+            {
+                owner._listeners.Remove(callback);
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using Lookalike.Web.Services;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.JSInterop;
+using MudBlazor;
+
+namespace Lookalike.Web.Components.Pages.Home;
+
+public sealed partial class Home
+{
+    /// <summary>What the picker offers: the formats the server decodes (HEIC is refused with a message).</summary>
+    private const string Accept = "image/jpeg,image/png,image/webp,image/bmp,image/gif,.jpg,.jpeg,.png,.webp,.bmp,.gif";
+
+    private MudFileUpload<IBrowserFile>? _upload;
+    private IDisposable? _subscription;
+    private IJSObjectReference? _module;
+    private IJSObjectReference? _pasteHandle;
+    private DotNetObjectReference<Home>? _self;
+
+    [Inject] private LookalikeSession Session { get; set; } = default!;
+
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    protected override void OnInitialized() =>
+        _subscription = Session.NotifyOnChange(() => _ = InvokeAsync(StateHasChanged));
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _self = DotNetObjectReference.Create(this);
+            _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/webcam.js");
+            _pasteHandle = await _module.InvokeAsync<IJSObjectReference>("registerPaste", _self);
+        }
+    }
+
+    private async Task OnFileAsync(InputFileChangeEventArgs e)
+    {
+        var file = e.File;
+        // The size is checked from the browser's report before any byte is transferred.
+        if (Session.CheckSize(file.Size))
+        {
+            await using var stream = file.OpenReadStream(maxAllowedSize: Session.MaxUploadBytes);
+            await Session.AnalyzeAsync(stream);
+        }
+        // Clearing lets the same file be chosen again and run again.
+        if (_upload is not null)
+        {
+            await _upload.ClearAsync();
+        }
+    }
+
+    private Task OnFrameAsync(Stream frame, bool live) =>
+        live ? Session.AnalyzeAsync(((MemoryStream)frame).ToArray(), keepSelection: true) : Session.AnalyzeAsync(frame);
+
+    /// <summary>Called by the page's paste handler with the pasted image as a stream.</summary>
+    [JSInvokable]
+    public async Task OnPasteAsync(IJSStreamReference image, long size)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        await using (image.ConfigureAwait(false))
+        {
+            if (!Session.CheckSize(size))
+            {
+                return;
+            }
+            await using var stream = await image.OpenReadStreamAsync(maxAllowedSize: Session.MaxUploadBytes);
+            await Session.AnalyzeAsync(stream);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _subscription?.Dispose();
+        try
+        {
+            if (_module is not null)
+            {
+                await _module.InvokeVoidAsync("unregisterPaste", _pasteHandle);
+                await _module.DisposeAsync();
+            }
+            if (_pasteHandle is not null)
+            {
+                await _pasteHandle.DisposeAsync();
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+            // circuit gone
+        }
+        _self?.Dispose();
+    }
+}
