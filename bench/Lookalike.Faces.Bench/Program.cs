@@ -4,6 +4,18 @@ using Lookalike.Faces;
 //   chips <image> <outdir>   writes the aligned chips of every face as JPEG (visual check)
 var verb = args.Length > 0 ? args[0] : "help";
 var options = new FaceOptions();
+for (var i = 1; i < args.Length - 1; i++)
+{
+    switch (args[i])
+    {
+        case "--min-face": options.MinFaceSide = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--min-score": options.MinDetectionScore = float.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--front": options.UseBackModel = !bool.Parse(args[i + 1]); break;
+        case "--flip": options.FlipAverage = bool.Parse(args[i + 1]); break;
+        case "--landmarks": options.UseLandmarks = bool.Parse(args[i + 1]); break;
+        case "--threads": options.IntraOpThreads = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+    }
+}
 switch (verb)
 {
     case "chips":
