@@ -1,0 +1,150 @@
+using Lookalike.Faces.Imaging;
+
+namespace Lookalike.Faces.Alignment;
+
+/// <summary>
+/// Cuts a face out of a photo as a 150×150 RGB "chip" in the geometry the dlib ResNet-34 descriptor was trained on:
+/// a least-squares similarity transform (rotation, uniform scale, translation; no shear or reflection) maps the
+/// BlazeFace keypoints onto a fixed template, dlib-style with 25% padding around the face.
+/// </summary>
+/// <remarks>
+/// Template (chip pixels, pixel centres at integers): eye on the image's left (47.55, 46.60), eye on the image's right
+/// (100.48, 46.60), nose tip (74.01, 76.56) with weight 0.5, mouth centre (74.01, 104.91); the ear keypoints are not
+/// used. Source: the template of Lookalike issue #3, fitted to dlib's <c>get_face_chip_details</c> (size 150, padding
+/// 0.25) on BlazeFace keypoints. Sampling is bilinear, supersampled when the face is shrunk by more than 1.5×; pixels
+/// outside the photo are black, as in dlib's <c>extract_image_chips</c>. Stateless and thread-safe.
+/// </remarks>
+public sealed class FaceAligner
+{
+    /// <summary>Side of the chip in pixels (150, the descriptor's input size).</summary>
+    public const int ChipSize = 150;
+
+    /// <summary>Side of the JPEG thumbnails in pixels (112).</summary>
+    public const int ThumbnailSize = 112;
+
+    private static readonly Point2[] Template = [new(47.55f, 46.60f), new(100.48f, 46.60f), new(74.01f, 76.56f), new(74.01f, 104.91f)];
+    private static readonly float[] TemplateWeights = [1f, 1f, 0.5f, 1f];
+
+    /// <summary>Aligns one detected face.</summary>
+    /// <param name="image">The upright photo the face was detected in.</param>
+    /// <param name="face">The detection; its first four keypoints (eyes, nose tip, mouth centre) are used.</param>
+    /// <returns>The chip: row-major [150, 150, 3] RGB bytes.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="face"/> has fewer than four keypoints.</exception>
+    public byte[] Align(RgbImage image, DetectedFace face)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(face);
+        if (face.Keypoints.Count < 4)
+        {
+            throw new ArgumentException("The face needs at least four keypoints (eyes, nose tip, mouth centre).", nameof(face));
+        }
+        Span<Point2> from = stackalloc Point2[4];
+        for (var i = 0; i < 4; i++)
+        {
+            // Keypoints use pixel edges (pixel i covers [i, i+1)); the warp uses pixel centres at integers.
+            from[i] = new Point2(face.Keypoints[i].X - 0.5f, face.Keypoints[i].Y - 0.5f);
+        }
+        var t = SimilarityTransform.Fit(from, Template, TemplateWeights);
+        return Warp(image, t, ChipSize);
+    }
+
+    /// <summary>The fallback chip when no face was found: the centred square of side 0.6 × the shorter image side, scaled to 150×150 (for pre-aligned datasets such as LFW).</summary>
+    /// <param name="image">The upright photo.</param>
+    /// <returns>The chip: row-major [150, 150, 3] RGB bytes.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> is null.</exception>
+    public byte[] AlignCentred(RgbImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var side = 0.6f * Math.Min(image.Width, image.Height);
+        var scale = ChipSize / side;
+        var cx = (image.Width / 2f) - 0.5f;
+        var cy = (image.Height / 2f) - 0.5f;
+        var t = new SimilarityTransform(scale, 0, ((ChipSize - 1) / 2f) - (scale * cx), ((ChipSize - 1) / 2f) - (scale * cy));
+        return Warp(image, t, ChipSize);
+    }
+
+    /// <summary>The mirror image (left ↔ right) of a chip.</summary>
+    /// <param name="chip">Row-major [size, size, 3] RGB bytes.</param>
+    /// <param name="size">Side of the chip in pixels.</param>
+    /// <returns>A new mirrored chip.</returns>
+    public static byte[] Mirror(ReadOnlySpan<byte> chip, int size = ChipSize)
+    {
+        var result = new byte[chip.Length];
+        for (var y = 0; y < size; y++)
+        {
+            var row = y * size * 3;
+            for (var x = 0; x < size; x++)
+            {
+                var s = row + (x * 3);
+                var d = row + ((size - 1 - x) * 3);
+                result[d] = chip[s];
+                result[d + 1] = chip[s + 1];
+                result[d + 2] = chip[s + 2];
+            }
+        }
+        return result;
+    }
+
+    /// <summary>A 112×112 JPEG of a chip (for lists and result cards).</summary>
+    /// <param name="chip">Row-major [150, 150, 3] RGB bytes.</param>
+    /// <param name="quality">JPEG quality 1–100.</param>
+    /// <returns>JPEG bytes of a 112×112 image.</returns>
+    public static byte[] Thumbnail(ReadOnlySpan<byte> chip, int quality = 85)
+    {
+        var small = new byte[ThumbnailSize * ThumbnailSize * 3];
+        Resampler.Resize(chip, ChipSize, ChipSize, small, ThumbnailSize, ThumbnailSize);
+        return JpegEncoder.Encode(small, ThumbnailSize, ThumbnailSize, quality);
+    }
+
+    /// <summary>Samples an output square of side <paramref name="size"/> where output pixel q comes from source point t⁻¹(q).</summary>
+    internal static byte[] Warp(RgbImage image, SimilarityTransform t, int size)
+    {
+        var inv = t.Inverse();
+        var chip = new byte[size * size * 3];
+        var shrink = 1f / t.Scale; // source pixels per chip pixel
+        var n = shrink > 1.5f ? Math.Min(4, (int)MathF.Ceiling(shrink)) : 1;
+        var w = image.Width;
+        var h = image.Height;
+        var px = image.Pixels;
+        Span<float> acc = stackalloc float[3];
+        for (var y = 0; y < size; y++)
+        {
+            for (var x = 0; x < size; x++)
+            {
+                acc.Clear();
+                for (var sy = 0; sy < n; sy++)
+                {
+                    for (var sx = 0; sx < n; sx++)
+                    {
+                        var qx = x + (((sx + 0.5f) / n) - 0.5f);
+                        var qy = y + (((sy + 0.5f) / n) - 0.5f);
+                        var (fx, fy) = inv.Apply(qx, qy);
+                        var x0 = (int)MathF.Floor(fx);
+                        var y0 = (int)MathF.Floor(fy);
+                        var ax = fx - x0;
+                        var ay = fy - y0;
+                        for (var c = 0; c < 3; c++)
+                        {
+                            var v00 = Pixel(px, w, h, x0, y0, c);
+                            var v10 = Pixel(px, w, h, x0 + 1, y0, c);
+                            var v01 = Pixel(px, w, h, x0, y0 + 1, c);
+                            var v11 = Pixel(px, w, h, x0 + 1, y0 + 1, c);
+                            acc[c] += ((v00 * (1 - ax)) + (v10 * ax)) * (1 - ay) + (((v01 * (1 - ax)) + (v11 * ax)) * ay);
+                        }
+                    }
+                }
+                var d = ((y * size) + x) * 3;
+                var norm = 1f / (n * n);
+                for (var c = 0; c < 3; c++)
+                {
+                    chip[d + c] = (byte)Math.Clamp((acc[c] * norm) + 0.5f, 0f, 255f);
+                }
+            }
+        }
+        return chip;
+    }
+
+    private static float Pixel(byte[] px, int w, int h, int x, int y, int c) =>
+        (uint)x < (uint)w && (uint)y < (uint)h ? px[(((y * w) + x) * 3) + c] : 0f;
+}

@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using Lookalike.Faces.Alignment;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Lookalike.Faces.Embedding;
+
+/// <summary>
+/// The dlib ResNet-34 face descriptor (D. King, dlib <c>dlib_face_recognition_resnet_model_v1</c>, 99.38% on LFW with
+/// dlib's alignment) on ONNX Runtime, built at start-up from the face-api.js weights (see the remarks of the graph
+/// builder) and cached on disk keyed by the weights' SHA-256.
+/// </summary>
+/// <remarks>
+/// Input: aligned 150×150 RGB chips (<see cref="FaceAligner"/>). Output: a 128-D descriptor per chip, compared by
+/// Euclidean distance (dlib's same-person threshold: 0.6); the descriptors are not normalised (their norm is about 1).
+/// Thread-safe: one <see cref="InferenceSession"/>, run concurrently; intra-op threads from <see cref="FaceOptions.IntraOpThreads"/>.
+/// </remarks>
+public sealed class FaceEmbedder : IDisposable
+{
+    /// <summary>Length of a descriptor (128).</summary>
+    public const int Dimension = 128;
+
+    /// <summary>The pixel divisor of dlib's own input layer (<c>input_rgb_image</c>: (x − mean) / 256).</summary>
+    public const float DlibDivisor = 256f;
+
+    private const int ChipPixels = FaceAligner.ChipSize * FaceAligner.ChipSize;
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly bool _flipAverage;
+
+    /// <summary>Builds (or loads from <see cref="FaceOptions.CacheDirectory"/>) the model and checks its input and output.</summary>
+    /// <param name="options">Model folder, cache folder, threads, CUDA and <see cref="FaceOptions.FlipAverage"/>.</param>
+    /// <exception cref="FileNotFoundException">The face-api.js weights or manifest are missing.</exception>
+    /// <exception cref="InvalidDataException">The weights do not match the manifest.</exception>
+    /// <exception cref="InvalidOperationException">The built model's input or output is not [N,3,150,150] → [N,128].</exception>
+    public FaceEmbedder(FaceOptions options) : this(options, DlibDivisor)
+    {
+    }
+
+    /// <summary>As <see cref="FaceEmbedder(FaceOptions)"/> with another input divisor (255 reproduces face-api.js exactly).</summary>
+    internal FaceEmbedder(FaceOptions options, float divisor)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _flipAverage = options.FlipAverage;
+        var dir = Path.Combine(options.ModelDirectory, "face-api");
+        var binPath = Path.Combine(dir, "face_recognition_model.bin");
+        var manifestPath = Path.Combine(dir, "face_recognition_model-weights_manifest.json");
+        if (!File.Exists(binPath) || !File.Exists(manifestPath))
+        {
+            throw new FileNotFoundException($"face-api.js recognition weights not found in {dir}; build the solution to fetch the models.", binPath);
+        }
+        var weights = File.ReadAllBytes(binPath);
+        WeightsSha256 = Convert.ToHexStringLower(SHA256.HashData(weights));
+        var model = LoadOrBuild(weights, File.ReadAllText(manifestPath), divisor, options.CacheDirectory, WeightsSha256);
+        _session = OnnxSessionFactory.Create(model, options);
+        CheckMetadata(_session);
+    }
+
+    /// <summary>Lower-case hex SHA-256 of <c>face_recognition_model.bin</c> (stored descriptors made with other weights are stale).</summary>
+    public string WeightsSha256 { get; }
+
+    /// <summary>Embeds a batch of chips.</summary>
+    /// <param name="chips">Chips, each row-major [150, 150, 3] RGB bytes (length 67,500).</param>
+    /// <returns>Row-major [chips.Count, 128] descriptors; with <see cref="FaceOptions.FlipAverage"/> each is the mean of the chip's and its mirror's.</returns>
+    /// <exception cref="ArgumentException">A chip has the wrong length.</exception>
+    /// <exception cref="InvalidOperationException">The model produced a non-finite value ("could not compute a face embedding").</exception>
+    public float[] Embed(IReadOnlyList<byte[]> chips)
+    {
+        ArgumentNullException.ThrowIfNull(chips);
+        if (chips.Count == 0)
+        {
+            return [];
+        }
+        var copies = _flipAverage ? 2 : 1;
+        var n = chips.Count * copies;
+        var input = new float[n * 3 * ChipPixels];
+        for (var i = 0; i < chips.Count; i++)
+        {
+            var chip = chips[i];
+            if (chip.Length != ChipPixels * 3)
+            {
+                throw new ArgumentException($"Chip {i} has {chip.Length} bytes; expected {ChipPixels * 3} (150×150×3).", nameof(chips));
+            }
+            ToPlanar(chip, input.AsSpan(i * copies * 3 * ChipPixels, 3 * ChipPixels), mirror: false);
+            if (_flipAverage)
+            {
+                ToPlanar(chip, input.AsSpan(((i * copies) + 1) * 3 * ChipPixels, 3 * ChipPixels), mirror: true);
+            }
+        }
+        var result = new float[chips.Count * Dimension];
+        using (var value = OrtValue.CreateTensorValueFromMemory(input, [n, 3, FaceAligner.ChipSize, FaceAligner.ChipSize]))
+        using (var outputs = _session.Run(_runOptions, [FaceRecognitionGraph.InputName], [value], [FaceRecognitionGraph.OutputName]))
+        {
+            var o = outputs[0].GetTensorDataAsSpan<float>();
+            for (var i = 0; i < chips.Count; i++)
+            {
+                var d = result.AsSpan(i * Dimension, Dimension);
+                o.Slice(i * copies * Dimension, Dimension).CopyTo(d);
+                if (_flipAverage)
+                {
+                    var m = o.Slice(((i * copies) + 1) * Dimension, Dimension);
+                    for (var k = 0; k < Dimension; k++)
+                    {
+                        d[k] = (d[k] + m[k]) * 0.5f;
+                    }
+                }
+            }
+        }
+        foreach (var v in result)
+        {
+            if (!float.IsFinite(v))
+            {
+                throw new InvalidOperationException("could not compute a face embedding: the model produced a non-finite value.");
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Releases the ONNX Runtime session.</summary>
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+
+    private static void ToPlanar(ReadOnlySpan<byte> chip, Span<float> dst, bool mirror)
+    {
+        const int size = FaceAligner.ChipSize;
+        var r = dst[..ChipPixels];
+        var g = dst.Slice(ChipPixels, ChipPixels);
+        var b = dst.Slice(2 * ChipPixels, ChipPixels);
+        for (var y = 0; y < size; y++)
+        {
+            for (var x = 0; x < size; x++)
+            {
+                var s = ((y * size) + (mirror ? size - 1 - x : x)) * 3;
+                var d = (y * size) + x;
+                r[d] = chip[s];
+                g[d] = chip[s + 1];
+                b[d] = chip[s + 2];
+            }
+        }
+    }
+
+    private static byte[] LoadOrBuild(byte[] weights, string manifest, float divisor, string? cacheDirectory, string sha)
+    {
+        if (cacheDirectory is null)
+        {
+            return FaceRecognitionGraph.Build(weights, manifest, divisor);
+        }
+        // The builder's version is part of the key: a change of the graph invalidates old files.
+        var path = Path.Combine(cacheDirectory, $"dlib-resnet34-{sha[..16]}-d{divisor:0}-v{GraphVersion}.onnx");
+        if (File.Exists(path))
+        {
+            return File.ReadAllBytes(path);
+        }
+        var model = FaceRecognitionGraph.Build(weights, manifest, divisor);
+        Directory.CreateDirectory(cacheDirectory);
+        var tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllBytes(tmp, model);
+        File.Move(tmp, path, overwrite: true);
+        return model;
+    }
+
+    private const int GraphVersion = 1;
+
+    private static void CheckMetadata(InferenceSession session)
+    {
+        if (!session.InputMetadata.TryGetValue(FaceRecognitionGraph.InputName, out var input)
+            || !input.Dimensions.AsSpan(1).SequenceEqual([3, FaceAligner.ChipSize, FaceAligner.ChipSize])
+            || !session.OutputMetadata.TryGetValue(FaceRecognitionGraph.OutputName, out var output)
+            || output.Dimensions.Length != 2 || output.Dimensions[1] != Dimension)
+        {
+            throw new InvalidOperationException($"The embedding model must map [N,3,150,150] to [N,{Dimension}].");
+        }
+    }
+}

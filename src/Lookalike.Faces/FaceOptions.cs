@@ -1,0 +1,65 @@
+namespace Lookalike.Faces;
+
+/// <summary>
+/// Options of the face pipeline, bound from the <c>Lookalike:Faces</c> configuration section. Every property has a
+/// documented default; <see cref="Validate"/> is called by <see cref="FacePipeline"/> at construction.
+/// </summary>
+public sealed class FaceOptions
+{
+    /// <summary>Folder holding <c>blazeface/</c> and <c>face-api/</c>. Defaults to <c>models/</c> next to the app (where the build copies them).</summary>
+    public string ModelDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "models");
+
+    /// <summary>Largest accepted file, in bytes. Defaults to 20 MiB. Larger files are refused with <see cref="ImageRejectReason.FileTooLarge"/>.</summary>
+    public long MaxFileBytes { get; set; } = 20L * 1024 * 1024;
+
+    /// <summary>Largest accepted decoded size in megapixels (width × height / 10⁶), checked from the header before any pixel buffer exists. Defaults to 40.</summary>
+    public double MaxMegapixels { get; set; } = 40;
+
+    /// <summary>Largest accepted width or height in pixels, checked from the header. Defaults to 12,000.</summary>
+    public int MaxImageSide { get; set; } = 12_000;
+
+    /// <summary>Smallest accepted width or height in pixels (after orientation). Defaults to 32; smaller images are refused with "image too small (minimum 32×32)".</summary>
+    public int MinImageSide { get; set; } = 32;
+
+    /// <summary>
+    /// Faces whose BlazeFace box is narrower or lower than this many source pixels are dropped. Defaults to 32: BlazeFace
+    /// boxes are tight (brows to mouth, about 0.8 of the head), so 32 here is about 40 px of head, and a face that small
+    /// still gives a usable 150×150 chip (B12's crowd photo has its main face at 37 px).
+    /// </summary>
+    public int MinFaceSide { get; set; } = 32;
+
+    /// <summary>true: BlazeFace back-camera model (256 px input, finds small faces and groups; default); false: front model (128 px, selfies, about 3× faster).</summary>
+    public bool UseBackModel { get; set; } = true;
+
+    /// <summary>Minimum detection score (sigmoid of the BlazeFace logit, in [0, 1]). Defaults to 0.6.</summary>
+    public float MinDetectionScore { get; set; } = 0.6f;
+
+    /// <summary>ONNX Runtime intra-op threads per session; 0 (default) lets ONNX Runtime use one per physical core.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>true: append the CUDA execution provider when the installed ONNX Runtime has it; falls back to the CPU provider otherwise. Defaults to false.</summary>
+    public bool UseCuda { get; set; }
+
+    /// <summary>true: the descriptor is the mean of the descriptors of the aligned chip and its mirror image (costs a second embedding per face). Defaults to false.</summary>
+    public bool FlipAverage { get; set; }
+
+    /// <summary>true: align with dlib's 5 points taken from the 68-point landmark network (face-api.js FaceLandmark68Net) run on the detected box; false (default): align directly on the BlazeFace keypoints with the 5-point template of <see cref="Alignment.FaceAligner"/>.</summary>
+    public bool UseLandmarks { get; set; }
+
+    /// <summary>Folder where the built embedding ONNX model is cached, keyed by the weights' SHA-256. null (default): build in memory at every start (about a second).</summary>
+    public string? CacheDirectory { get; set; }
+
+    /// <summary>Checks every value and throws on the first that is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is zero, negative or inconsistent.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxFileBytes, 0, nameof(MaxFileBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxMegapixels, 0, nameof(MaxMegapixels));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinImageSide, 1, nameof(MinImageSide));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxImageSide, MinImageSide, nameof(MaxImageSide));
+        ArgumentOutOfRangeException.ThrowIfNegative(MinFaceSide, nameof(MinFaceSide));
+        ArgumentOutOfRangeException.ThrowIfNegative(MinDetectionScore, nameof(MinDetectionScore));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MinDetectionScore, 1f, nameof(MinDetectionScore));
+        ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
+    }
+}

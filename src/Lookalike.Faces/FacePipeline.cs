@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using Lookalike.Faces.Alignment;
+using Lookalike.Faces.Decoding;
+using Lookalike.Faces.Detection;
+using Lookalike.Faces.Embedding;
+using Lookalike.Faces.Imaging;
+
+namespace Lookalike.Faces;
+
+/// <summary>A face of an analysed photo: its detection, its 128-D descriptor and a 112×112 JPEG thumbnail of the aligned chip.</summary>
+/// <param name="Detection">Box, keypoints and score in source-image pixels.</param>
+/// <param name="Descriptor">float[128], compared by Euclidean distance (same person below about 0.6); norm about 1, not normalised.</param>
+/// <param name="ThumbnailJpeg">JPEG bytes of the aligned chip scaled to 112×112.</param>
+public sealed record AnalyzedFace(DetectedFace Detection, float[] Descriptor, byte[] ThumbnailJpeg);
+
+/// <summary>Milliseconds (wall clock) spent in each stage of one photo.</summary>
+/// <param name="DecodeMs">Decoding, orientation and alpha compositing.</param>
+/// <param name="DetectMs">Letterboxing and BlazeFace.</param>
+/// <param name="AlignMs">Chips and thumbnails of every face.</param>
+/// <param name="EmbedMs">The descriptor network for all faces in one batch.</param>
+public sealed record StageTimings(double DecodeMs, double DetectMs, double AlignMs, double EmbedMs)
+{
+    /// <summary>Sum of the stages in milliseconds.</summary>
+    public double TotalMs => DecodeMs + DetectMs + AlignMs + EmbedMs;
+}
+
+/// <summary>Result of one photo: the decoded upright image and its faces, the largest first, then the others from left to right.</summary>
+/// <param name="Image">The upright RGB image (box coordinates refer to it).</param>
+/// <param name="Faces">Every face found; empty when none ("No face detected").</param>
+/// <param name="Timings">Milliseconds per stage.</param>
+public sealed record FaceAnalysis(RgbImage Image, IReadOnlyList<AnalyzedFace> Faces, StageTimings Timings);
+
+/// <summary>Which model produced descriptors: a change of <see cref="WeightsSha256"/> means stored descriptors are stale.</summary>
+/// <param name="Name">Model name, e.g. "dlib-resnet34-v1 (face-api.js 1.7.15)".</param>
+/// <param name="WeightsSha256">Lower-case hex SHA-256 of the weights file.</param>
+/// <param name="Dimension">Descriptor length (128).</param>
+public sealed record ModelIdentity(string Name, string WeightsSha256, int Dimension);
+
+/// <summary>
+/// Decode → detect → align → embed (<see cref="ImageDecoder"/>, <see cref="BlazeFaceDetector"/>, <see cref="FaceAligner"/>,
+/// <see cref="FaceEmbedder"/>). Thread-safe singleton: create one per process and dispose it at shutdown.
+/// </summary>
+public sealed class FacePipeline : IDisposable
+{
+    /// <summary>Length of a descriptor (128).</summary>
+    public const int DescriptorLength = FaceEmbedder.Dimension;
+
+    private readonly ImageDecoder _decoder;
+    private readonly BlazeFaceDetector _detector;
+    private readonly FaceAligner _aligner = new();
+    private readonly FaceEmbedder _embedder;
+
+    /// <summary>Validates the options and loads both models (about a second; the embedding model is built from the weights or read from the cache).</summary>
+    /// <param name="options">Pipeline options.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="FileNotFoundException">A model file is missing from <see cref="FaceOptions.ModelDirectory"/>.</exception>
+    /// <exception cref="InvalidOperationException">A model's inputs or outputs are not the expected ones.</exception>
+    public FacePipeline(FaceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _decoder = new ImageDecoder(options);
+        _detector = new BlazeFaceDetector(options);
+        try
+        {
+            _embedder = new FaceEmbedder(options);
+        }
+        catch
+        {
+            _detector.Dispose();
+            throw;
+        }
+        Model = new ModelIdentity("dlib-resnet34-v1 (face-api.js 1.7.15)", _embedder.WeightsSha256, DescriptorLength);
+    }
+
+    /// <summary>The options the pipeline was built with (do not change them afterwards).</summary>
+    public FaceOptions Options { get; }
+
+    /// <summary>The descriptor model's identity.</summary>
+    public ModelIdentity Model { get; }
+
+    /// <summary>Analyses one photo: every face with its descriptor and thumbnail.</summary>
+    /// <param name="file">The complete file bytes (format sniffed from the content).</param>
+    /// <returns>The upright image, its faces (largest first, then left to right; empty when none) and stage timings in ms.</returns>
+    /// <exception cref="ImageRejectedException">The bytes are not a usable image (see <see cref="ImageRejectReason"/>).</exception>
+    /// <exception cref="InvalidOperationException">The embedding was not finite ("could not compute a face embedding").</exception>
+    public FaceAnalysis Analyze(ReadOnlySpan<byte> file)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        var image = _decoder.Decode(file);
+        var t1 = Stopwatch.GetTimestamp();
+        var faces = _detector.Detect(image);
+        var t2 = Stopwatch.GetTimestamp();
+        var chips = new List<byte[]>(faces.Count);
+        var thumbs = new List<byte[]>(faces.Count);
+        foreach (var face in faces)
+        {
+            var chip = _aligner.Align(image, face);
+            chips.Add(chip);
+            thumbs.Add(FaceAligner.Thumbnail(chip));
+        }
+        var t3 = Stopwatch.GetTimestamp();
+        var descriptors = _embedder.Embed(chips);
+        var t4 = Stopwatch.GetTimestamp();
+        var result = new AnalyzedFace[faces.Count];
+        for (var i = 0; i < faces.Count; i++)
+        {
+            result[i] = new AnalyzedFace(faces[i], descriptors.AsSpan(i * DescriptorLength, DescriptorLength).ToArray(), thumbs[i]);
+        }
+        var timings = new StageTimings(Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t3, t4));
+        return new FaceAnalysis(image, result, timings);
+    }
+
+    /// <summary>Decodes and detects only (the import's parallel stage); embed later with <see cref="EmbedFaces"/>.</summary>
+    /// <param name="file">The complete file bytes.</param>
+    /// <returns>The upright image and its faces (largest first, then left to right).</returns>
+    /// <exception cref="ImageRejectedException">The bytes are not a usable image.</exception>
+    public (RgbImage Image, IReadOnlyList<DetectedFace> Faces) DecodeAndDetect(ReadOnlySpan<byte> file)
+    {
+        var image = _decoder.Decode(file);
+        return (image, _detector.Detect(image));
+    }
+
+    /// <summary>Aligns and embeds a batch of faces in one network run (batch 16 or so is the efficient size for imports).</summary>
+    /// <param name="faces">Pairs of a photo and one of its detections.</param>
+    /// <returns>One <see cref="AnalyzedFace"/> per input, in input order, each with a float[128] descriptor and a 112×112 JPEG thumbnail.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="faces"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">An embedding was not finite.</exception>
+    public IReadOnlyList<AnalyzedFace> EmbedFaces(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        var chips = new byte[faces.Count][];
+        for (var i = 0; i < faces.Count; i++)
+        {
+            chips[i] = _aligner.Align(faces[i].Image, faces[i].Face);
+        }
+        var descriptors = _embedder.Embed(chips);
+        var result = new AnalyzedFace[faces.Count];
+        for (var i = 0; i < faces.Count; i++)
+        {
+            result[i] = new AnalyzedFace(faces[i].Face, descriptors.AsSpan(i * DescriptorLength, DescriptorLength).ToArray(), FaceAligner.Thumbnail(chips[i]));
+        }
+        return result;
+    }
+
+    /// <summary>Embeds ready-made 150×150 chips (for evaluation: e.g. the centred fallback chip).</summary>
+    internal float[] EmbedChips(IReadOnlyList<byte[]> chips) => _embedder.Embed(chips);
+
+    internal FaceAligner Aligner => _aligner;
+
+    /// <summary>Encodes an image (e.g. the upright photo) as JPEG, for display.</summary>
+    /// <param name="image">The RGB image.</param>
+    /// <param name="quality">JPEG quality, 1–100 (default 85).</param>
+    /// <returns>The JPEG bytes.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="quality"/> is outside 1–100.</exception>
+    public static byte[] EncodeJpeg(RgbImage image, int quality = 85)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
+        return JpegEncoder.Encode(image.Pixels, image.Width, image.Height, quality);
+    }
+
+    /// <summary>Releases both ONNX Runtime sessions.</summary>
+    public void Dispose()
+    {
+        _detector.Dispose();
+        _embedder.Dispose();
+    }
+
+    private static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+}
