@@ -175,6 +175,35 @@ public sealed class GallerySnapshot
         return 1.0 - (double)index / sorted.Length;
     }
 
+    private (int Count, Dictionary<long, (float X, float Y)> Points)? _projection;
+
+    /// <summary>Every face placed in 2-D by the first two principal components of the descriptors, scaled to [0, 1]; cached until faces are added.</summary>
+    public IReadOnlyDictionary<long, (float X, float Y)> Projection2D()
+    {
+        var cached = _projection;
+        var (labels, vectors, count) = ExactView();
+        if (cached is { } c && c.Count == count)
+        {
+            return c.Points;
+        }
+        var coords = Gallery.Projection.Pca2(vectors.AsSpan(0, count * Dimension), count, Dimension);
+        float minX = float.MaxValue, maxX = float.MinValue, minY = float.MaxValue, maxY = float.MinValue;
+        for (var i = 0; i < count; i++)
+        {
+            minX = Math.Min(minX, coords[i * 2]);
+            maxX = Math.Max(maxX, coords[i * 2]);
+            minY = Math.Min(minY, coords[i * 2 + 1]);
+            maxY = Math.Max(maxY, coords[i * 2 + 1]);
+        }
+        var points = new Dictionary<long, (float X, float Y)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            points[labels[i]] = ((coords[i * 2] - minX) / Math.Max(1e-6f, maxX - minX), (coords[i * 2 + 1] - minY) / Math.Max(1e-6f, maxY - minY));
+        }
+        _projection = (count, points);
+        return points;
+    }
+
     private sealed class NeighborComparer : IComparer<Neighbor>
     {
         public static readonly NeighborComparer Instance = new();
