@@ -1,0 +1,111 @@
+using Lookalike.Web.Gallery;
+using Lookalike.Web.Services;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+
+namespace Lookalike.Web.Components.Pages.GalleryAdmin;
+
+public sealed partial class GalleryPage
+{
+    private const long MaxZipBytes = 2L * 1024 * 1024 * 1024;
+    private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
+    private string? _path;
+    private ImportFormat _format = ImportFormat.Auto;
+    private string? _person;
+    private string? _message;
+    private GalleryStats _stats = new(0, 0, 0, 0, 0, null, null, [], 0);
+    private IReadOnlyList<SkippedFile> _skipped = [];
+    private DateTime _lastRefresh;
+
+    [Inject] private ImportJobs Jobs { get; set; } = default!;
+
+    [Inject] private GalleryStore Store { get; set; } = default!;
+
+    [Inject] private GalleryIndexHost Host { get; set; } = default!;
+
+    [Inject] private GalleryImporter Importer { get; set; } = default!;
+
+    protected override void OnInitialized()
+    {
+        Jobs.Changed += OnChanged;
+        Host.Changed += OnChanged;
+        Refresh();
+    }
+
+    private void Refresh()
+    {
+        _stats = Store.GetStats();
+        _skipped = Store.GetSkipped(100);
+        _lastRefresh = DateTime.UtcNow;
+    }
+
+    private void OnChanged() => _ = InvokeAsync(() =>
+    {
+        if (!Jobs.IsRunning || DateTime.UtcNow - _lastRefresh > TimeSpan.FromSeconds(2))
+        {
+            Refresh();
+        }
+        StateHasChanged();
+    });
+
+    private void StartFolder()
+    {
+        _message = null;
+        var path = _path?.Trim() ?? "";
+        if (!Directory.Exists(path) && !File.Exists(path))
+        {
+            _message = $"{path}: no such folder or .zip on the server.";
+            return;
+        }
+        if (!Jobs.TryStart(path, _format))
+        {
+            _message = "Another import is running.";
+        }
+    }
+
+    private async Task OnZipAsync(InputFileChangeEventArgs e)
+    {
+        _message = null;
+        if (e.File.Size > MaxZipBytes)
+        {
+            _message = $"The .zip is larger than {MaxZipBytes / (1024 * 1024)} MB.";
+            return;
+        }
+        // A gallery archive is import input, not a probe photo: it is kept in a temporary file until the import ends.
+        var temp = Path.Combine(Path.GetTempPath(), $"lookalike-upload-{Guid.NewGuid():N}.zip");
+        await using (var target = File.Create(temp))
+        {
+            await using var source = e.File.OpenReadStream(MaxZipBytes);
+            await source.CopyToAsync(target);
+        }
+        if (!Jobs.TryStart(temp, _format, () => File.Delete(temp)))
+        {
+            File.Delete(temp);
+            _message = "Another import is running.";
+        }
+    }
+
+    private async Task OnSinglePhotoAsync(InputFileChangeEventArgs e)
+    {
+        _message = null;
+        if (e.File.Size > 20L * 1024 * 1024)
+        {
+            _message = "The photo is larger than 20 MB.";
+            return;
+        }
+        using var buffer = new MemoryStream();
+        await using (var source = e.File.OpenReadStream(20L * 1024 * 1024))
+        {
+            await source.CopyToAsync(buffer);
+        }
+        var summary = await Importer.AddPhotoAsync(buffer.ToArray(), _person!, e.File.Name);
+        _message = summary.Imported == 1 ? $"Added {e.File.Name} as {_person}." : $"Not added: {summary.SkippedFiles.FirstOrDefault()?.Reason ?? "already stored"}.";
+        Refresh();
+    }
+
+    public void Dispose()
+    {
+        Jobs.Changed -= OnChanged;
+        Host.Changed -= OnChanged;
+    }
+}
