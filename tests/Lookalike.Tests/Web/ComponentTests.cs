@@ -1,0 +1,178 @@
+using Bunit;
+using Lookalike.Faces;
+using Lookalike.Web.Components.Pages.Tuning;
+using Lookalike.Web.Components.Shared;
+using Lookalike.Web.Gallery;
+using Lookalike.Web.Services;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace Lookalike.Tests.Web;
+
+/// <summary>bUnit tests of the UI's components (no pipeline or index needed).</summary>
+public sealed class ComponentTests : IAsyncLifetime
+{
+    private readonly BunitContext _ctx = new();
+
+    public ComponentTests()
+    {
+        _ctx.Services.AddMudServices();
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    private IRenderedComponent<T> Render<T>(Action<ComponentParameterCollectionBuilder<T>> parameters) where T : Microsoft.AspNetCore.Components.IComponent =>
+        _ctx.Render(parameters);
+
+    private static ProbeFace Face(int index, float x) => new(index, new FaceBox(x, 10, 50, 60), 0.9f, new float[128]);
+
+    [Fact]
+    public void FaceOverlay_TwoFaces_BoxesDrawnAndSelectedMarked()
+    {
+        var cut = Render<FaceOverlay>(p => p
+            .Add(c => c.PhotoUrl, "data:image/jpeg;base64,")
+            .Add(c => c.Width, 400).Add(c => c.Height, 300)
+            .Add(c => c.Faces, [Face(0, 10), Face(1, 200)])
+            .Add(c => c.Selected, 0));
+
+        var boxes = cut.FindAll("[data-testid=face-box]");
+
+        Assert.Equal(2, boxes.Count);
+        Assert.Contains("selected", boxes[0].ClassName, StringComparison.Ordinal);
+        Assert.DoesNotContain("selected", boxes[1].ClassName, StringComparison.Ordinal);
+        Assert.Equal("0 0 400 300", cut.Find("svg").GetAttribute("viewBox"));
+    }
+
+    [Fact]
+    public void FaceOverlay_ClickSecondBox_RaisesOnSelectWithItsIndex()
+    {
+        var selected = -1;
+        var cut = Render<FaceOverlay>(p => p
+            .Add(c => c.PhotoUrl, "x").Add(c => c.Width, 400).Add(c => c.Height, 300)
+            .Add(c => c.Faces, [Face(0, 10), Face(1, 200)])
+            .Add(c => c.OnSelect, i => selected = i));
+
+        cut.FindAll("[data-testid=face-box]")[1].Click();
+
+        Assert.Equal(1, selected);
+    }
+
+    [Fact]
+    public void MatchGallery_Groups_OneCardPerPersonWithDistance()
+    {
+        var groups = LookalikeSession.GroupByPerson([
+            new FaceMatch(1, 11, 100, "Ada Lovelace", 0.10f, 0.995),
+            new FaceMatch(2, 12, 100, "Ada Lovelace", 0.20f, 0.9),
+            new FaceMatch(3, 13, 200, "Grace Hopper", 0.15f, 0.5),
+        ]);
+
+        var cut = Render<MatchGallery>(p => p.Add(c => c.Groups, groups));
+        var cards = cut.FindAll("[data-testid=match-card]");
+
+        Assert.Equal(["Ada Lovelace", "Grace Hopper"], cards.Select(c => c.GetAttribute("data-person")));
+        Assert.Contains("2 photos", cards[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("0.100", cards[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("typical for a stranger", cards[1].TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MatchGallery_NoGroups_ShowsEmptyText()
+    {
+        var cut = Render<MatchGallery>(p => p.Add(c => c.Groups, []));
+
+        Assert.Contains("No matches", cut.Find("[data-testid=no-matches]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "gallery too small")]
+    [InlineData(0.5, "typical for a stranger")]
+    [InlineData(0.995, "strong")]
+    public void Similarity_Percentile_IsWordedHonestly(double? percentile, string expected)
+    {
+        Assert.Contains(expected, MatchGallery.Similarity(percentile), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SearchControls_MoveKSlider_RaisesKChanged()
+    {
+        var k = 0;
+        var cut = Render<SearchControls>(p => p.Add(c => c.K, 10).Add(c => c.KChanged, v => k = v));
+
+        cut.FindAll("input[type=range]")[0].Input("25");
+
+        Assert.Equal(25, k);
+    }
+
+    [Fact]
+    public void SearchControls_EfBelowK_SaysItIsRaised()
+    {
+        var cut = Render<SearchControls>(p => p.Add(c => c.K, 20).Add(c => c.EfSearch, 5));
+
+        Assert.Contains("raised to k = 20", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DistanceHistogram_Threshold_DrawsTheLine()
+    {
+        var cut = Render<DistanceHistogram>(p => p.Add(c => c.Strangers, [0.2f, 0.3f, 0.35f]).Add(c => c.Matches, [0.1f]).Add(c => c.Threshold, 0.25f));
+
+        Assert.NotNull(cut.Find("[data-testid=threshold-line]"));
+        Assert.Contains("max 0.25", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1", "200", "64", "M must be between 2 and 128.")]
+    [InlineData("16", "8", "64", "efConstruction must be at least M and at most 2000.")]
+    [InlineData("16", "200", "-1", "efSearch must be between 1 and 2000.")]
+    [InlineData("abc", "200", "64", "M must be a whole number.")]
+    public void IndexParametersForm_InvalidValue_ShowsFieldMessageAndDoesNotApply(string m, string efc, string efs, string message)
+    {
+        IndexParameters? applied = null;
+        var current = new IndexParameters();
+        var cut = Render<IndexParametersForm>(p => p.Add(c => c.Current, current).Add(c => c.OnApply, v => applied = v));
+
+        var inputs = cut.FindAll("input");
+        inputs[0].Change(m);
+        cut.FindAll("input")[1].Change(efc);
+        cut.FindAll("input")[2].Change(efs);
+        cut.Find("[data-testid=apply-parameters]").Click();
+
+        Assert.Null(applied);
+        Assert.Contains(message, cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("values in force stay M=16, efConstruction=200, efSearch=64", cut.Markup, StringComparison.Ordinal);
+        Assert.Equal(16, current.M);
+    }
+
+    [Fact]
+    public void IndexParametersForm_ValidValues_Applies()
+    {
+        IndexParameters? applied = null;
+        var cut = Render<IndexParametersForm>(p => p.Add(c => c.Current, new IndexParameters()).Add(c => c.OnApply, v => applied = v));
+
+        cut.FindAll("input")[0].Change("24");
+        cut.Find("[data-testid=apply-parameters]").Click();
+
+        Assert.Equal((24, 200, 64), (applied!.M, applied.EfConstruction, applied.EfSearch));
+    }
+
+    [Fact]
+    public void SweepChart_Points_DrawsCurve()
+    {
+        var cut = Render<SweepChart>(p => p.Add(c => c.Points, [new SweepPoint(10, 0.8, 0.05, 100), new SweepPoint(64, 0.99, 0.2, 400)]).Add(c => c.Highlight, 64));
+
+        Assert.NotNull(cut.Find("[data-testid=sweep-curve]"));
+        Assert.Equal(2, cut.FindAll("[data-testid=sweep-point]").Count);
+    }
+
+    [Fact]
+    public void SmallestReaching_Target_PicksSmallestEf()
+    {
+        SweepPoint[] points = [new(10, 0.8, 0.05, 1), new(32, 0.96, 0.1, 1), new(64, 0.99, 0.2, 1)];
+
+        Assert.Equal(32, EfSearchSweep.SmallestReaching(points, 0.95));
+        Assert.Null(EfSearchSweep.SmallestReaching(points, 0.999));
+    }
+}
