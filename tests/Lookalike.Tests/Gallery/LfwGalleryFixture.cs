@@ -52,10 +52,25 @@ public sealed class LfwGalleryFixture : IAsyncLifetime
         Summary = await services.GetRequiredService<GalleryImporter>().ImportAsync(SliceDirectory, ImportFormat.Lfw);
     }
 
-    public Task DisposeAsync()
+    private Task<Web.BrowserApp>? _browser;
+
+    /// <summary>The app over this gallery in Kestrel plus Chromium, started on first use and shared by the browser tests.</summary>
+    public Task<Web.BrowserApp> BrowserAsync() => _browser ??= Web.BrowserApp.StartAsync(DataDirectory);
+
+    public async Task DisposeAsync()
     {
+        if (_browser is not null)
+        {
+            try
+            {
+                await (await _browser).DisposeAsync();
+            }
+            catch (Microsoft.Playwright.PlaywrightException)
+            {
+                // the browser never started
+            }
+        }
         _root.Dispose();
-        return Task.CompletedTask;
     }
 }
 

@@ -16,6 +16,7 @@ public sealed partial class Home
     private IJSObjectReference? _module;
     private IJSObjectReference? _pasteHandle;
     private DotNetObjectReference<Home>? _self;
+    private bool _interactive;
 
     [Inject] private LookalikeSession Session { get; set; } = default!;
 
@@ -31,6 +32,8 @@ public sealed partial class Home
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/webcam.js");
             _pasteHandle = await _module.InvokeAsync<IJSObjectReference>("registerPaste", _self);
+            _interactive = true;
+            StateHasChanged();
         }
     }
 

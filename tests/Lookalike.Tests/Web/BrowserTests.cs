@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using Lookalike.Tests.Gallery;
+using Lookalike.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Lookalike.Tests.Web;
+
+/// <summary>A browser test: needs Debian's Chromium and shared/data/lfw; skipped with the reason otherwise.</summary>
+public sealed class BrowserFactAttribute : FactAttribute
+{
+    public BrowserFactAttribute()
+    {
+        if (!BrowserApp.Available)
+        {
+            Skip = $"needs {BrowserApp.ChromiumPath} (apt-get install chromium)";
+        }
+        else if (!Directory.Exists(Path.Combine(TestPaths.SharedData, "lfw")))
+        {
+            Skip = $"needs {Path.Combine(TestPaths.SharedData, "lfw")}";
+        }
+    }
+}
+
+/// <summary>End to end in Chromium over the imported LFW slice.</summary>
+[Collection(LfwGalleryCollection.Name)]
+public sealed class BrowserTests(LfwGalleryFixture gallery)
+{
+    private static async Task OpenHomeAsync(IPage page)
+    {
+        await page.GotoAsync("/");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+    }
+
+    private static async Task UploadAsync(IPage page, string path)
+    {
+        var before = await FramesAsync(page);
+        await page.Locator("[data-testid=upload] input[type=file]").SetInputFilesAsync(path);
+        await page.WaitForFunctionAsync(
+            "n => { const e = document.querySelector('[data-testid=frames-analysed]'); return (e && +e.dataset.count > n) || document.querySelector('[data-testid=result-message]'); }",
+            before);
+    }
+
+    private static async Task<int> FramesAsync(IPage page)
+    {
+        var locator = page.Locator("[data-testid=frames-analysed]");
+        return await locator.CountAsync() == 0 ? 0 : int.Parse(await locator.GetAttributeAsync("data-count") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [BrowserFact]
+    public async Task Upload_HeldBackPhoto_FirstCardIsThatPerson()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+        var probe = gallery.HeldBack[0];
+
+        await BrowserApp.RunAsync(page, nameof(Upload_HeldBackPhoto_FirstCardIsThatPerson), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, probe.Path);
+            var first = page.Locator("[data-testid=match-card]").First;
+            await first.WaitForAsync();
+
+            Assert.Equal(probe.Person, await first.GetAttributeAsync("data-person"));
+            Assert.Equal(1, await page.Locator("[data-testid=face-box]").CountAsync());
+            Assert.Contains("recall vs exact", await page.Locator("[data-testid=timings-strip]").InnerTextAsync(), StringComparison.Ordinal);
+            await BrowserApp.DocScreenshotAsync(page, "home.png");
+
+            // The same file chosen again runs again.
+            await UploadAsync(page, probe.Path);
+            Assert.Equal(2, await FramesAsync(page));
+        });
+    }
+
+    [BrowserFact]
+    public async Task Upload_NotAnImageThenPhoto_MessageThenResultsWithoutReload()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+
+        await BrowserApp.RunAsync(page, nameof(Upload_NotAnImageThenPhoto_MessageThenResultsWithoutReload), async () =>
+        {
+            await OpenHomeAsync(page);
+            await page.Locator("[data-testid=upload] input[type=file]").SetInputFilesAsync(Path.Combine(TestPaths.BugInputs, "b08_html_named.png"));
+            var message = page.Locator("[data-testid=result-message]");
+            await Assertions.Expect(message).ToContainTextAsync("not an image");
+            Assert.Equal(0, await page.Locator("#components-reconnect-modal[open]").CountAsync());
+
+            await UploadAsync(page, gallery.HeldBack[1].Path);
+            await page.Locator("[data-testid=match-card]").First.WaitForAsync();
+            Assert.Equal(0, await message.CountAsync());
+        });
+    }
+
+    [BrowserFact]
+    public async Task Upload_OverTenMegabytes_RefusedBeforeTransfer()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+        using var temp = new TempDirectory();
+        var big = Path.Combine(temp.Path, "big.jpg");
+        await File.WriteAllBytesAsync(big, new byte[11_000_000]);
+
+        await BrowserApp.RunAsync(page, nameof(Upload_OverTenMegabytes_RefusedBeforeTransfer), async () =>
+        {
+            await OpenHomeAsync(page);
+            await page.Locator("[data-testid=upload] input[type=file]").SetInputFilesAsync(big);
+
+            await Assertions.Expect(page.Locator("[data-testid=result-message]")).ToContainTextAsync("larger than 10 MB");
+        });
+    }
+
+    [BrowserFact]
+    public async Task GroupPhoto_ClickOtherFace_FirstCardChanges()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+
+        await BrowserApp.RunAsync(page, nameof(GroupPhoto_ClickOtherFace_FirstCardChanges), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, Path.Combine(TestPaths.BugInputs, "b12_two_faces_large_left_small_right.jpg"));
+            var boxes = page.Locator("[data-testid=face-box]");
+            await Assertions.Expect(boxes).ToHaveCountAsync(2);
+            var first = page.Locator("[data-testid=match-card]").First;
+            var before = await first.InnerTextAsync();
+            Assert.Equal("true", await boxes.Nth(0).GetAttributeAsync("aria-pressed"));
+
+            await boxes.Nth(1).ClickAsync(new LocatorClickOptions { Force = true });
+
+            await Assertions.Expect(boxes.Nth(1)).ToHaveAttributeAsync("aria-pressed", "true");
+            await Assertions.Expect(first).Not.ToHaveTextAsync(before);
+        });
+    }
+
+    [BrowserFact]
+    public async Task Webcam_LiveMode_ResultsArriveWithoutReconnect()
+    {
+        var app = await gallery.BrowserAsync();
+        using var temp = new TempDirectory();
+        var probe = gallery.HeldBack[0];
+        var video = Path.Combine(temp.Path, "face.y4m");
+        using (var ffmpeg = Process.Start(new ProcessStartInfo("ffmpeg", ["-y", "-loglevel", "error", "-loop", "1", "-i", probe.Path, "-vf", "scale=480:480,pad=640:480:80:0,format=yuv420p", "-frames:v", "20", "-r", "10", video])
+        { RedirectStandardError = true })!)
+        {
+            await ffmpeg.WaitForExitAsync();
+            Assert.True(ffmpeg.ExitCode == 0, await ffmpeg.StandardError.ReadToEndAsync());
+        }
+        await using var browser = await BrowserApp.LaunchAsync(app.Playwright,
+            ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--use-file-for-fake-video-capture=" + video]);
+        var page = await app.NewPageAsync(browser);
+
+        await BrowserApp.RunAsync(page, nameof(Webcam_LiveMode_ResultsArriveWithoutReconnect), async () =>
+        {
+            await OpenHomeAsync(page);
+            await page.Locator("[data-testid=camera-start]").ClickAsync();
+            await page.Locator("[data-testid=camera-live] input").CheckAsync();
+
+            await page.WaitForFunctionAsync("() => { const e = document.querySelector('[data-testid=frames-analysed]'); return e && +e.dataset.count >= 3; }",
+                null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+            var first = page.Locator("[data-testid=match-card]").First;
+            await first.WaitForAsync();
+
+            Assert.Equal(probe.Person, await first.GetAttributeAsync("data-person"));
+            Assert.Equal(0, await page.Locator("#components-reconnect-modal[open]").CountAsync());
+            await page.Locator("[data-testid=camera-live] input").UncheckAsync();
+        });
+    }
+
+    [BrowserFact]
+    public async Task Tuning_RunSweep_DrawsCurve()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+
+        await BrowserApp.RunAsync(page, nameof(Tuning_RunSweep_DrawsCurve), async () =>
+        {
+            await page.GotoAsync("/tuning");
+            var run = page.Locator("[data-testid=run-sweep]");
+            await Assertions.Expect(run).ToBeEnabledAsync();
+            await page.WaitForTimeoutAsync(500);
+            await run.ClickAsync();
+
+            await page.Locator("[data-testid=sweep-curve]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+            Assert.True(await page.Locator("[data-testid=sweep-point]").CountAsync() >= 5);
+            await page.Locator("[data-testid=pick-ef]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=pick-message]")).ToContainTextAsync("efSearch");
+            await BrowserApp.DocScreenshotAsync(page, "tuning.png");
+        });
+    }
+
+    [BrowserFact]
+    public async Task Explorer_TraceProbe_ShowsPath()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+
+        await BrowserApp.RunAsync(page, nameof(Explorer_TraceProbe_ShowsPath), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, gallery.HeldBack[2].Path);
+            await page.Locator("[data-testid=match-card]").First.WaitForAsync();
+            await page.GetByRole(AriaRole.Link, new() { Name = "Explorer" }).ClickAsync();
+
+            await page.Locator("[data-testid=trace-button]").ClickAsync();
+            for (var i = 0; i < 3; i++)
+            {
+                await page.Locator("[data-testid=trace-step]").ClickAsync();
+            }
+
+            await Assertions.Expect(page.Locator("[data-testid=path-node]").First).ToBeVisibleAsync();
+            Assert.True(await page.Locator("[data-testid=graph-node]").CountAsync() >= 1);
+            await page.Locator("[data-testid=trace-play]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=visited-node]").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
+            await page.Locator("[data-testid=graph-node]").First.ClickAsync(new LocatorClickOptions { Force = true });
+            await Assertions.Expect(page.Locator("[data-testid=node-details]")).ToBeVisibleAsync();
+            await BrowserApp.DocScreenshotAsync(page, "explorer.png");
+        });
+    }
+}
