@@ -33,7 +33,7 @@ public static class CliApp
     public static async Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
     {
         console ??= AnsiConsole.Console;
-        var dataOption = new Option<string?>("--data") { Description = "Data directory (default: Lookalike:DataDirectory, ./data; or env Lookalike__DataDirectory)." };
+        var dataOption = new Option<string?>("--data") { Recursive = true, Description = "Data directory (default: Lookalike:DataDirectory, ./data; or env Lookalike__DataDirectory)." };
         var root = new RootCommand("Lookalike: which celebrities do you look like? Without a verb the web app starts.");
         root.Options.Add(dataOption);
 

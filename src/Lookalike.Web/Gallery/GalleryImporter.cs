@@ -215,7 +215,11 @@ public sealed class GalleryImporter(GalleryStore store, FacePipeline pipeline, G
             ImageRejectReason.ImageTooSmall => "image too small",
             _ => "rejected",
         };
-        return ex.Reason == ImageRejectReason.EmptyFile ? category : $"{category}: {ex.Message}";
+        if (ex.Reason == ImageRejectReason.EmptyFile)
+        {
+            return category;
+        }
+        return ex.Message.StartsWith(category, StringComparison.OrdinalIgnoreCase) ? ex.Message : $"{category}: {ex.Message}";
     }
 
     private void Flush(List<Outcome> pendingFaces, List<Outcome> pendingSkips, Counters counters, List<SkippedFile> skippedFiles)
