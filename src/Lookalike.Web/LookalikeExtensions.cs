@@ -35,6 +35,18 @@ public static class LookalikeExtensions
     public static WebApplicationBuilder AddLookalikeWeb(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // appsettings.json beside the executable is the base layer, so the app also finds it when started from another folder
+        // (the content root's appsettings.json, environment variables and arguments still override it).
+        var beside = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (File.Exists(beside) && !string.Equals(Path.GetFullPath(builder.Environment.ContentRootPath), Path.GetFullPath(AppContext.BaseDirectory), StringComparison.Ordinal))
+        {
+            ((IList<IConfigurationSource>)builder.Configuration.Sources).Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
+                Path = "appsettings.json",
+                Optional = true,
+            });
+        }
         builder.Services.AddLookalikeGallery(builder.Configuration);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();

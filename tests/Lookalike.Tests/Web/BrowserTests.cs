@@ -34,7 +34,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     private static async Task UploadAsync(IPage page, string path)
     {
         var before = await FramesAsync(page);
-        await page.Locator("[data-testid=upload] input[type=file]").SetInputFilesAsync(path);
+        await page.Locator("input[data-testid=upload]").SetInputFilesAsync(path);
         await page.WaitForFunctionAsync(
             "n => { const e = document.querySelector('[data-testid=frames-analysed]'); return (e && +e.dataset.count > n) || document.querySelector('[data-testid=result-message]'); }",
             before);
@@ -80,7 +80,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         await BrowserApp.RunAsync(page, nameof(Upload_NotAnImageThenPhoto_MessageThenResultsWithoutReload), async () =>
         {
             await OpenHomeAsync(page);
-            await page.Locator("[data-testid=upload] input[type=file]").SetInputFilesAsync(Path.Combine(TestPaths.BugInputs, "b08_html_named.png"));
+            await page.Locator("input[data-testid=upload]").SetInputFilesAsync(Path.Combine(TestPaths.BugInputs, "b08_html_named.png"));
             var message = page.Locator("[data-testid=result-message]");
             await Assertions.Expect(message).ToContainTextAsync("not an image");
             Assert.Equal(0, await page.Locator("#components-reconnect-modal[open]").CountAsync());
@@ -103,7 +103,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         await BrowserApp.RunAsync(page, nameof(Upload_OverTenMegabytes_RefusedBeforeTransfer), async () =>
         {
             await OpenHomeAsync(page);
-            await page.Locator("[data-testid=upload] input[type=file]").SetInputFilesAsync(big);
+            await page.Locator("input[data-testid=upload]").SetInputFilesAsync(big);
 
             await Assertions.Expect(page.Locator("[data-testid=result-message]")).ToContainTextAsync("larger than 10 MB");
         });
@@ -153,7 +153,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         {
             await OpenHomeAsync(page);
             await page.Locator("[data-testid=camera-start]").ClickAsync();
-            await page.Locator("[data-testid=camera-live] input").CheckAsync();
+            await page.Locator("input[data-testid=camera-live], [data-testid=camera-live] input").First.CheckAsync();
 
             await page.WaitForFunctionAsync("() => { const e = document.querySelector('[data-testid=frames-analysed]'); return e && +e.dataset.count >= 3; }",
                 null, new PageWaitForFunctionOptions { Timeout = 60_000 });
@@ -162,7 +162,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
 
             Assert.Equal(probe.Person, await first.GetAttributeAsync("data-person"));
             Assert.Equal(0, await page.Locator("#components-reconnect-modal[open]").CountAsync());
-            await page.Locator("[data-testid=camera-live] input").UncheckAsync();
+            await page.Locator("input[data-testid=camera-live], [data-testid=camera-live] input").First.UncheckAsync();
         });
     }
 
@@ -180,7 +180,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
             await page.WaitForTimeoutAsync(500);
             await run.ClickAsync();
 
-            await page.Locator("[data-testid=sweep-curve]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+            await page.Locator("[data-testid=sweep-curve]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
             Assert.True(await page.Locator("[data-testid=sweep-point]").CountAsync() >= 5);
             await page.Locator("[data-testid=pick-ef]").ClickAsync();
             await Assertions.Expect(page.Locator("[data-testid=pick-message]")).ToContainTextAsync("efSearch");

@@ -15,7 +15,7 @@ public class LookalikeAppFactory : WebApplicationFactory<Program>
     {
     }
 
-    public LookalikeAppFactory(string? dataDirectory)
+    internal LookalikeAppFactory(string? dataDirectory)
     {
         if (dataDirectory is null)
         {
