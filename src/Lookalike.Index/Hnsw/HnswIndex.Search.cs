@@ -217,12 +217,14 @@ public sealed partial class HnswIndex
         var tagCount = (uint)sc.TagCount;
         var cand = sc.Candidates;
         var res = sc.Results;
+        var st = store;
         cand.Clear();
         res.Clear();
         var maxLinks = layer == 0 ? m0 : m;
+        var visits = 1;
+        var distances = 0;
 
         tags[ep] = tag;
-        sc.VisitCount++;
         var lower = float.MaxValue;
         if (Accept(ep, filter, exclude))
         {
@@ -242,7 +244,7 @@ public sealed partial class HnswIndex
             sc.HopCount++;
             tracer.Hop(layer, c.Id);
 
-            var links = store.Links(c.Id, layer);
+            var links = st.Links(c.Id, layer);
             var count = Math.Min(Volatile.Read(ref links[0]), maxLinks);
             if (Sse.IsSupported && count > 0)
             {
@@ -250,7 +252,7 @@ public sealed partial class HnswIndex
                 if ((uint)first < tagCount)
                 {
                     Sse.Prefetch0(tags + first);
-                    Sse.Prefetch0(store.Vector(first));
+                    Sse.Prefetch0(st.Vector(first));
                 }
             }
             for (var j = 1; j <= count; j++)
@@ -262,7 +264,7 @@ public sealed partial class HnswIndex
                     if ((uint)next < tagCount)
                     {
                         Sse.Prefetch0(tags + next);
-                        var nv = (byte*)store.Vector(next);
+                        var nv = st.Record(next);
                         Sse.Prefetch0(nv);
                         Sse.Prefetch0(nv + 64);
                     }
@@ -272,9 +274,9 @@ public sealed partial class HnswIndex
                     continue;
                 }
                 tags[n] = tag;
-                sc.VisitCount++;
-                var d = Distance(q, store.Vector(n));
-                sc.DistanceCount++;
+                visits++;
+                var d = Distance(q, st.Vector(n));
+                distances++;
                 tracer.Distance(layer, n);
                 if (res.Count < ef || d < lower)
                 {
@@ -293,7 +295,14 @@ public sealed partial class HnswIndex
                     }
                 }
             }
+            if (Sse.IsSupported && layer == 0 && cand.Count > 0)
+            {
+                // The next candidate to expand: fetch its link list while the loop condition is evaluated.
+                Sse.Prefetch0(st.Links(cand.Top.Id, layer));
+            }
         }
+        sc.VisitCount += visits;
+        sc.DistanceCount += distances;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -24,6 +24,9 @@ internal sealed unsafe class NodeStore
     private readonly int[]?[]?[] upper = new int[]?[MaxSegments][];
     private readonly int baseShift;
     private readonly Lock growLock = new();
+    private readonly byte* segment0;
+    private readonly uint segment0Count;
+    private readonly nint stride;
     private int capacity;
     private int segmentCount;
 
@@ -40,6 +43,9 @@ internal sealed unsafe class NodeStore
         Stride = (Links0Offset + sizeof(int) * (1 + MaxLinks0) + 63) & ~63;
         baseShift = Math.Max(4, BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, initialCapacity))));
         Grow(0);
+        segment0 = (byte*)segments[0];
+        segment0Count = 1u << baseShift;
+        stride = Stride;
     }
 
     ~NodeStore()
@@ -86,9 +92,13 @@ internal sealed unsafe class NodeStore
         }
     }
 
-    /// <summary>Address of node <paramref name="id"/>'s record. O(1): a shift, a leading-zero count and a multiply.</summary>
+    /// <summary>Address of node <paramref name="id"/>'s record. O(1): one compare and a multiply-add in the first
+    /// segment (all nodes when the initial capacity was large enough), else a shift, a leading-zero count and a multiply.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte* Record(int id)
+    public byte* Record(int id) =>
+        (uint)id < segment0Count ? segment0 + ((nint)(uint)id * stride) : RecordInLaterSegment(id);
+
+    private byte* RecordInLaterSegment(int id)
     {
         var q = ((uint)id >> baseShift) + 1;
         var s = BitOperations.Log2(q);

@@ -8,10 +8,10 @@ public class HnswConcurrencyTests
     public void Search_FourThreadsWhileOneAdds20000_ValidResultsAndExactCount()
     {
         // Arrange: small initial capacity so the adds cross several storage growths while searches run.
-        const int N = 20_000, Dim = 32, Searchers = 4;
+        const int N = 20_000, Dim = 16, Searchers = 4;
         var data = IndexTestData.Uniform(N, Dim, 40);
         var queries = IndexTestData.Uniform(64, Dim, 41);
-        var index = new HnswIndex(new HnswOptions { Dimension = Dim, Metric = DistanceMetric.SquaredL2, M = 16, EfConstruction = 100, InitialCapacity = 16 });
+        var index = new HnswIndex(new HnswOptions { Dimension = Dim, Metric = DistanceMetric.SquaredL2, M = 16, EfConstruction = 64, InitialCapacity = 16 });
         using var done = new CancellationTokenSource();
         var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         var searches = 0;

@@ -35,9 +35,9 @@ public class HnswRecallTests
     [Fact]
     public void Search_ClusteredUnit128dDefaults_RecallAtLeast95()
     {
-        // Arrange: 20,000 unit vectors in 200 clusters, cosine, default options (M 16, efConstruction 200, efSearch 64).
-        const int N = 20_000, Dim = 128, Queries = 200, K = 10;
-        var all = IndexTestData.Clustered(N + Queries, Dim, 200, 0.06f, 128);
+        // Arrange: 10,000 unit vectors in 100 clusters, cosine, default options (M 16, efConstruction 200, efSearch 64).
+        const int N = 10_000, Dim = 128, Queries = 200, K = 10;
+        var all = IndexTestData.Clustered(N + Queries, Dim, 100, 0.06f, 128);
         var data = all.AsMemory(0, N * Dim);
         var hnsw = new HnswIndex(new HnswOptions { Dimension = Dim });
         var flat = new FlatIndex(Dim, DistanceMetric.Cosine);
