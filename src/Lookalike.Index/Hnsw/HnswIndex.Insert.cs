@@ -1,0 +1,326 @@
+using Lookalike.Index.Distances;
+using Lookalike.Index.Hnsw;
+
+namespace Lookalike.Index;
+
+/// <summary>Insertion: Algorithm 1 (INSERT) with Algorithm 4 (SELECT-NEIGHBORS-HEURISTIC) for linking and pruning.</summary>
+public sealed partial class HnswIndex
+{
+    /// <summary>Inserts one validated vector. <paramref name="level"/> is used for a fresh slot; a reused slot keeps its level.</summary>
+    private unsafe void Insert(long label, ReadOnlySpan<float> vector, int level)
+    {
+        gate.EnterShared();
+        try
+        {
+            ReadOnlySpan<float> stored = vector;
+            var tmp = metric == DistanceMetric.Cosine ? SearchScratch.Rent(0, dimension) : null;
+            try
+            {
+                if (tmp is not null)
+                {
+                    VectorMath.NormalizeInto(vector, tmp.Query.AsSpan(0, dimension));
+                    stored = tmp.Query.AsSpan(0, dimension);
+                }
+
+                int id;
+                bool reused;
+                lock (labelLock)
+                {
+                    if (labelToId.Remove(label, out var old))
+                    {
+                        store.SetDeleted(old, true);
+                        freeSlots.Push(old);
+                        liveCount--;
+                        deletedSlots++;
+                    }
+                    if (freeSlots.TryPop(out id))
+                    {
+                        reused = true;
+                        deletedSlots--;
+                        level = store.Level(id);
+                        store.Rewrite(id, stored, label);
+                        store.SetDeleted(id, false);
+                    }
+                    else
+                    {
+                        reused = false;
+                        id = nodeCount;
+                        store.EnsureCapacity(id);
+                        store.Initialise(id, stored, label, level, deleted: false);
+                        if (level > 0)
+                        {
+                            upperBytes += 24 + (level * (m + 1) * sizeof(int));
+                        }
+                        Volatile.Write(ref nodeCount, id + 1);
+                    }
+                    labelToId[label] = id;
+                    liveCount++;
+                }
+                tmp?.Return();
+                tmp = null;
+                Link(id, level, reused);
+            }
+            finally
+            {
+                tmp?.Return();
+            }
+        }
+        finally
+        {
+            gate.ExitShared();
+        }
+    }
+
+    /// <summary>Connects node <paramref name="id"/> (its vector already stored) into every layer ≤ its level.</summary>
+    private unsafe void Link(int id, int level, bool reused)
+    {
+        var e = Volatile.Read(ref entry);
+        if (e < 0)
+        {
+            lock (entryLock)
+            {
+                e = entry;
+                if (e < 0)
+                {
+                    Volatile.Write(ref entry, PackEntry(id, level));
+                    return;
+                }
+            }
+        }
+
+        var ep = (int)e;
+        var maxL = (int)(e >> 32);
+        if (ep == id && SlotCount == 1)
+        {
+            return;
+        }
+
+        var sc = SearchScratch.Rent(store.Capacity, dimension);
+        try
+        {
+            var q = store.Vector(id);
+            var cur = ep;
+            var curD = Distance(q, store.Vector(cur));
+            var tracer = default(NoTracer);
+            for (var l = maxL; l > level; l--)
+            {
+                Greedy(q, ref cur, ref curD, l, sc, ref tracer);
+            }
+
+            Span<Candidate> selected = stackalloc Candidate[m];
+            for (var l = Math.Min(level, maxL); l >= 0; l--)
+            {
+                SearchLayer(q, cur, curD, l, efConstruction, sc, null, id, exhaustive: true, ref tracer);
+                var n = sc.Results.Count;
+                if (n == 0)
+                {
+                    continue;
+                }
+                sc.EnsureWork(n + 1);
+                fixed (Candidate* work = sc.Work)
+                fixed (Candidate* kept = sc.Kept)
+                {
+                    for (var i = n - 1; i >= 0; i--)
+                    {
+                        work[i] = sc.Results.Pop();
+                    }
+                    var k = SelectNeighbors(work, n, kept, m);
+                    new Span<Candidate>(kept, k).CopyTo(selected);
+                    SetOwnLinks(id, l, selected[..k], merge: !reused, sc);
+                    for (var i = 0; i < k; i++)
+                    {
+                        AddBackLink(selected[i].Id, id, selected[i].Distance, l, sc);
+                    }
+                    cur = selected[0].Id;
+                    curD = selected[0].Distance;
+                }
+            }
+        }
+        finally
+        {
+            sc.Return();
+        }
+
+        if (level > maxL)
+        {
+            lock (entryLock)
+            {
+                if (level > (int)(entry >> 32))
+                {
+                    Volatile.Write(ref entry, PackEntry(id, level));
+                }
+            }
+        }
+    }
+
+    /// <summary>Algorithm 4 without the extend/keep-pruned options (as hnswlib's <c>getNeighborsByHeuristic2</c>):
+    /// walks <paramref name="sorted"/> (ascending distance to the base element) and keeps a candidate only when it is
+    /// closer to the base than to every candidate already kept, up to <paramref name="max"/>.
+    /// Fewer than <paramref name="max"/> candidates are all kept. O(n · max) distance computations.</summary>
+    private unsafe int SelectNeighbors(Candidate* sorted, int n, Candidate* kept, int max)
+    {
+        if (n < max)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                kept[i] = sorted[i];
+            }
+            return n;
+        }
+        var k = 0;
+        for (var i = 0; i < n && k < max; i++)
+        {
+            var c = sorted[i];
+            var cv = store.Vector(c.Id);
+            var good = true;
+            for (var j = 0; j < k; j++)
+            {
+                if (Distance(cv, store.Vector(kept[j].Id)) < c.Distance)
+                {
+                    good = false;
+                    break;
+                }
+            }
+            if (good)
+            {
+                kept[k++] = c;
+            }
+        }
+        return k;
+    }
+
+    /// <summary>Writes the new node's own list on a layer. A fresh node's list can already hold back-links that
+    /// concurrent inserts added after finding it on a higher layer; those are merged and re-selected, not lost.</summary>
+    private unsafe void SetOwnLinks(int id, int layer, ReadOnlySpan<Candidate> selected, bool merge, SearchScratch sc)
+    {
+        var max = layer == 0 ? m0 : m;
+        store.Enter(id);
+        try
+        {
+            var links = store.Links(id, layer);
+            var existing = links[0];
+            if (!merge || existing == 0)
+            {
+                for (var i = 0; i < selected.Length; i++)
+                {
+                    links[1 + i] = selected[i].Id;
+                }
+                Volatile.Write(ref links[0], selected.Length);
+                return;
+            }
+
+            sc.EnsureWork(selected.Length + existing + 1);
+            fixed (Candidate* work = sc.Work)
+            fixed (Candidate* kept = sc.Kept)
+            {
+                var n = 0;
+                foreach (var s in selected)
+                {
+                    work[n++] = s;
+                }
+                var v = store.Vector(id);
+                for (var i = 0; i < existing; i++)
+                {
+                    var other = links[1 + i];
+                    if (!selected.ContainsId(other))
+                    {
+                        work[n++] = new Candidate(Distance(v, store.Vector(other)), other);
+                    }
+                }
+                SortAscending(work, n);
+                var k = SelectNeighbors(work, n, kept, max);
+                for (var i = 0; i < k; i++)
+                {
+                    links[1 + i] = kept[i].Id;
+                }
+                Volatile.Write(ref links[0], k);
+            }
+        }
+        finally
+        {
+            store.Exit(id);
+        }
+    }
+
+    /// <summary>Adds the reverse edge <paramref name="target"/> → <paramref name="newId"/>; when the list is full,
+    /// re-selects it with the heuristic over the old links plus the new one (hnswlib's pruning).</summary>
+    private unsafe void AddBackLink(int target, int newId, float distance, int layer, SearchScratch sc)
+    {
+        var max = layer == 0 ? m0 : m;
+        store.Enter(target);
+        try
+        {
+            var links = store.Links(target, layer);
+            var count = links[0];
+            for (var i = 0; i < count; i++)
+            {
+                if (links[1 + i] == newId)
+                {
+                    return;
+                }
+            }
+            if (count < max)
+            {
+                links[1 + count] = newId;
+                Volatile.Write(ref links[0], count + 1);
+                return;
+            }
+
+            sc.EnsureWork(count + 1);
+            fixed (Candidate* work = sc.Work)
+            fixed (Candidate* kept = sc.Kept)
+            {
+                var v = store.Vector(target);
+                work[0] = new Candidate(distance, newId);
+                for (var i = 0; i < count; i++)
+                {
+                    var other = links[1 + i];
+                    work[i + 1] = new Candidate(Distance(v, store.Vector(other)), other);
+                }
+                SortAscending(work, count + 1);
+                var k = SelectNeighbors(work, count + 1, kept, max);
+                for (var i = 0; i < k; i++)
+                {
+                    links[1 + i] = kept[i].Id;
+                }
+                Volatile.Write(ref links[0], k);
+            }
+        }
+        finally
+        {
+            store.Exit(target);
+        }
+    }
+
+    /// <summary>Insertion sort by (distance, id); lists here hold at most 2·M + M + 1 items.</summary>
+    private static unsafe void SortAscending(Candidate* a, int n)
+    {
+        for (var i = 1; i < n; i++)
+        {
+            var x = a[i];
+            var j = i - 1;
+            while (j >= 0 && (a[j].Distance > x.Distance || (a[j].Distance == x.Distance && a[j].Id > x.Id)))
+            {
+                a[j + 1] = a[j];
+                j--;
+            }
+            a[j + 1] = x;
+        }
+    }
+}
+
+/// <summary>Small helpers over candidate spans.</summary>
+internal static class CandidateSpanExtensions
+{
+    public static bool ContainsId(this ReadOnlySpan<Candidate> span, int id)
+    {
+        foreach (var c in span)
+        {
+            if (c.Id == id)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

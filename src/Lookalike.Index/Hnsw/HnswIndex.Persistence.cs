@@ -1,0 +1,295 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Lookalike.Index.Persistence;
+
+namespace Lookalike.Index;
+
+/// <summary>Persistence: versioned binary format with a SHA-256 checksum (see <see cref="IndexFile"/>).</summary>
+public sealed partial class HnswIndex
+{
+    /// <summary>Writes the index to <paramref name="path"/>: to a temporary file beside it, flushed to disk, then
+    /// atomically renamed over <paramref name="path"/>. Waits for running inserts/removes and blocks new ones while
+    /// writing; searches continue. Format: <see cref="IndexFile"/> (magic, version, metric, dimension, M,
+    /// efConstruction, seed, counts, records, SHA-256). O(n) time, O(1) extra memory.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="IOException">The file cannot be written (the target is left untouched).</exception>
+    public unsafe void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = Path.GetFullPath(path);
+        var tmp = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        gate.EnterExclusive();
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                using var w = new IndexFile.HashingWriter(fs);
+                var e = Volatile.Read(ref entry);
+                var slots = nodeCount;
+                w.WriteBytes(IndexFile.Magic);
+                w.WriteInt32(IndexFile.Version);
+                w.WriteInt32((int)metric);
+                w.WriteInt32(dimension);
+                w.WriteInt32(m);
+                w.WriteInt32(Options.EfConstruction);
+                w.WriteInt32(Options.DefaultEfSearch);
+                w.WriteInt32(Options.Seed);
+                w.WriteInt32(Options.InitialCapacity);
+                w.WriteInt32(slots);
+                w.WriteInt32(liveCount);
+                w.WriteInt32(e < 0 ? -1 : (int)e);
+                w.WriteInt32(e < 0 ? -1 : (int)(e >> 32));
+                w.WriteInt64((long)rngState);
+                w.WriteInt64(0);
+                for (var id = 0; id < slots; id++)
+                {
+                    var level = store.Level(id);
+                    w.WriteInt64(store.Label(id));
+                    w.WriteInt32(level);
+                    w.WriteInt32(store.IsDeleted(id) ? 1 : 0);
+                    w.WriteFloats(new ReadOnlySpan<float>(store.Vector(id), dimension));
+                    for (var l = 0; l <= level; l++)
+                    {
+                        var links = store.Links(id, l);
+                        w.WriteBytes(MemoryMarshal.AsBytes(new ReadOnlySpan<int>(links, 1 + links[0])));
+                    }
+                }
+                w.Finish();
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+        finally
+        {
+            gate.ExitExclusive();
+        }
+    }
+
+    /// <summary>Reads an index written by <see cref="Save"/>. Checks, in order: magic, version, header values, file
+    /// size, SHA-256 checksum, then every record (levels, link counts, link targets, labels). Nothing is returned
+    /// unless every check passes, so a truncated, corrupted or foreign file never half-loads. O(n).</summary>
+    /// <exception cref="IndexFormatException">A check failed; <see cref="IndexFormatException.Check"/> names it
+    /// (<c>magic</c>, <c>version</c>, <c>header</c>, <c>size</c>, <c>checksum</c>, <c>content</c>).</exception>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    public static HnswIndex Load(string path) => Load(path, expectedDimension: null);
+
+    /// <summary>As <see cref="Load(string)"/>, and also refuses a file whose dimension differs from
+    /// <paramref name="expectedDimension"/> (e.g. the embedding model's output size) with check <c>dimension</c>.</summary>
+    /// <exception cref="IndexFormatException">A check failed, including <c>dimension</c>: "expected 128 dimensions, got 512".</exception>
+    public static unsafe HnswIndex Load(string path, int? expectedDimension)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var length = fs.Length;
+        using var r = new BinaryReader(fs);
+        try
+        {
+            Span<byte> magic = stackalloc byte[8];
+            if (length < magic.Length || fs.Read(magic) != magic.Length)
+            {
+                throw new IndexFormatException("size", string.Create(CultureInfo.InvariantCulture, $"the file is {length} bytes, too short to be an index"));
+            }
+            if (!magic.SequenceEqual(IndexFile.Magic))
+            {
+                throw new IndexFormatException("magic", "not a Lookalike HNSW index file (wrong magic bytes)");
+            }
+            if (length < 12)
+            {
+                throw new IndexFormatException("size", "the file ends inside the header");
+            }
+            var version = r.ReadInt32();
+            if (version != IndexFile.Version)
+            {
+                throw new IndexFormatException("version",
+                    string.Create(CultureInfo.InvariantCulture, $"index format version {version} is not supported (expected {IndexFile.Version})"));
+            }
+            if (length < IndexFile.HeaderBytes + IndexFile.ChecksumBytes)
+            {
+                throw new IndexFormatException("size", "the file ends inside the header");
+            }
+
+            var metricValue = r.ReadInt32();
+            var dim = r.ReadInt32();
+            var mValue = r.ReadInt32();
+            var efc = r.ReadInt32();
+            var efs = r.ReadInt32();
+            var seed = r.ReadInt32();
+            var initial = r.ReadInt32();
+            var slots = r.ReadInt32();
+            var live = r.ReadInt32();
+            var entryId = r.ReadInt32();
+            var topLayer = r.ReadInt32();
+            var rng = (ulong)r.ReadInt64();
+            r.ReadInt64();
+
+            HnswOptions options;
+            try
+            {
+                options = new HnswOptions
+                {
+                    Dimension = dim,
+                    Metric = (DistanceMetric)metricValue,
+                    M = mValue,
+                    EfConstruction = efc,
+                    DefaultEfSearch = efs,
+                    Seed = seed,
+                    InitialCapacity = Math.Max(1, Math.Max(initial, slots)),
+                };
+                options.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new IndexFormatException("header", "invalid header value: " + ex.Message);
+            }
+            if (slots < 0 || live < 0 || live > slots || entryId < -1 || entryId >= slots || (slots > 0) != (entryId >= 0)
+                || topLayer > MaxLevel || (entryId >= 0 && topLayer < 0))
+            {
+                throw new IndexFormatException("header", string.Create(CultureInfo.InvariantCulture,
+                    $"inconsistent counts in the header (slots {slots}, live {live}, entry {entryId}, top layer {topLayer})"));
+            }
+            if (expectedDimension is { } want && want != dim)
+            {
+                throw new IndexFormatException("dimension", string.Create(CultureInfo.InvariantCulture, $"expected {want} dimensions, got {dim}"));
+            }
+            var minRecord = 16L + (4L * dim) + 4;
+            if (IndexFile.HeaderBytes + (slots * minRecord) + IndexFile.ChecksumBytes > length)
+            {
+                throw new IndexFormatException("size", string.Create(CultureInfo.InvariantCulture,
+                    $"the file is {length} bytes, too short for {slots} records of {dim} dimensions"));
+            }
+
+            var stored = new byte[IndexFile.ChecksumBytes];
+            fs.Position = length - IndexFile.ChecksumBytes;
+            fs.ReadExactly(stored);
+            var actual = IndexFile.HashPrefix(fs, length - IndexFile.ChecksumBytes);
+            if (!actual.AsSpan().SequenceEqual(stored))
+            {
+                throw new IndexFormatException("checksum", "the SHA-256 checksum does not match: the file is truncated or corrupted");
+            }
+
+            fs.Position = IndexFile.HeaderBytes;
+            var index = new HnswIndex(options);
+            index.ReadRecords(r, slots, live, entryId, topLayer, rng);
+            if (fs.Position != length - IndexFile.ChecksumBytes)
+            {
+                throw new IndexFormatException("content", "the records do not end where the checksum begins");
+            }
+            return index;
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new IndexFormatException("size", "the index file ended early: " + ex.Message);
+        }
+    }
+
+    private unsafe void ReadRecords(BinaryReader r, int slots, int live, int entryId, int topLayer, ulong rng)
+    {
+        var vector = new float[dimension];
+        var bytes = MemoryMarshal.AsBytes(vector.AsSpan());
+        for (var id = 0; id < slots; id++)
+        {
+            var label = r.ReadInt64();
+            var level = r.ReadInt32();
+            var flags = r.ReadInt32();
+            if (level < 0 || level > topLayer || (flags & ~1) != 0)
+            {
+                throw Content($"slot {id}: level {level} or flags {flags} out of range");
+            }
+            r.BaseStream.ReadExactly(bytes);
+            if (!BitConverter.IsLittleEndian)
+            {
+                for (var i = 0; i < dimension; i++)
+                {
+                    vector[i] = BitConverter.Int32BitsToSingle(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(BitConverter.SingleToInt32Bits(vector[i])));
+                }
+            }
+            foreach (var v in vector)
+            {
+                if (!float.IsFinite(v))
+                {
+                    throw Content($"slot {id}: non-finite vector component");
+                }
+            }
+            store.EnsureCapacity(id);
+            var deleted = flags == 1;
+            store.Initialise(id, vector, label, level, deleted);
+            if (level > 0)
+            {
+                upperBytes += 24 + (level * (m + 1) * sizeof(int));
+            }
+            for (var l = 0; l <= level; l++)
+            {
+                var count = r.ReadInt32();
+                var max = l == 0 ? m0 : m;
+                if (count < 0 || count > max)
+                {
+                    throw Content($"slot {id} layer {l}: {count} links (at most {max})");
+                }
+                var links = store.Links(id, l);
+                links[0] = count;
+                for (var j = 1; j <= count; j++)
+                {
+                    var target = r.ReadInt32();
+                    if (target < 0 || target >= slots)
+                    {
+                        throw Content($"slot {id} layer {l}: link to slot {target} of {slots}");
+                    }
+                    links[j] = target;
+                }
+            }
+            if (deleted)
+            {
+                freeSlots.Push(id);
+                deletedSlots++;
+            }
+            else if (!labelToId.TryAdd(label, id))
+            {
+                throw Content($"label {label} appears twice");
+            }
+        }
+        // Links are checked against slot counts above; a link to a node must also reach that node's level.
+        for (var id = 0; id < slots; id++)
+        {
+            for (var l = 1; l <= store.Level(id); l++)
+            {
+                var links = store.Links(id, l);
+                for (var j = 1; j <= links[0]; j++)
+                {
+                    if (store.Level(links[j]) < l)
+                    {
+                        throw Content($"slot {id} layer {l}: link to slot {links[j]} which is not on that layer");
+                    }
+                }
+            }
+        }
+        if (labelToId.Count != live || (slots > 0 && store.Level(entryId) != topLayer))
+        {
+            throw Content("live count or entry point does not match the records");
+        }
+        nodeCount = slots;
+        liveCount = live;
+        rngState = rng;
+        entry = entryId < 0 ? -1 : PackEntry(entryId, topLayer);
+    }
+
+    private static IndexFormatException Content(string message) => new("content", message);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,317 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using Lookalike.Index.Distances;
+using Lookalike.Index.Hnsw;
+using Lookalike.Index.Validation;
+
+namespace Lookalike.Index;
+
+/// <summary>Search: Algorithm 5 (K-NN-SEARCH): greedy descent through the upper layers, then Algorithm 2
+/// (SEARCH-LAYER) with ef candidates on layer 0.</summary>
+public sealed partial class HnswIndex
+{
+    /// <summary>The k nearest live vectors to <paramref name="query"/>, sorted by distance then label.</summary>
+    /// <param name="query">Query of length <see cref="Dimension"/> (normalised internally under cosine).</param>
+    /// <param name="k">Neighbours wanted, ≥ 1; more than <see cref="Count"/> returns <see cref="Count"/> results.</param>
+    /// <param name="efSearch">Candidate list size (recall/speed knob); ≤ 0 uses <see cref="HnswOptions.DefaultEfSearch"/>,
+    /// below k is raised to k.</param>
+    /// <param name="filter">Optional label predicate; rejected labels are still walked through but never returned.</param>
+    /// <returns>min(k, live count) neighbours (fewer only when <paramref name="filter"/> rejects the rest); empty for an
+    /// empty index. Cost ~O(ef · M0 · log n) distance computations; allocates only the result array.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0.</exception>
+    /// <exception cref="ArgumentException">Wrong length or a non-finite component.</exception>
+    public IReadOnlyList<Neighbor> Search(ReadOnlySpan<float> query, int k, int efSearch = 0, Func<long, bool>? filter = null) =>
+        Search(query, k, efSearch, filter, out _);
+
+    /// <summary>As <see cref="Search(ReadOnlySpan{float}, int, int, Func{long, bool}?)"/>, also returning the search's counters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0.</exception>
+    /// <exception cref="ArgumentException">Wrong length or a non-finite component.</exception>
+    public IReadOnlyList<Neighbor> Search(ReadOnlySpan<float> query, int k, int efSearch, Func<long, bool>? filter, out SearchStats stats)
+    {
+        VectorGuard.CheckK(k);
+        VectorGuard.CheckVector(query, dimension, metric, null, nameof(query));
+        var tracer = default(NoTracer);
+        var sc = Run(query, k, efSearch, filter, ref tracer, out _);
+        if (sc is null)
+        {
+            stats = default;
+            return [];
+        }
+        var result = new Neighbor[sc.Results.Count];
+        Drain(sc, result);
+        stats = new SearchStats(sc.DistanceCount, sc.HopCount, sc.VisitCount);
+        sc.Return();
+        return result;
+    }
+
+    /// <summary>Allocation-free search: writes up to <c>destination.Length</c> (= k) neighbours, sorted by distance then
+    /// label, and returns how many were written.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="destination"/> is empty.</exception>
+    /// <exception cref="ArgumentException">Wrong length or a non-finite component.</exception>
+    public int Search(ReadOnlySpan<float> query, Span<Neighbor> destination, int efSearch = 0, Func<long, bool>? filter = null)
+    {
+        var k = destination.Length;
+        VectorGuard.CheckK(k);
+        VectorGuard.CheckVector(query, dimension, metric, null, nameof(query));
+        var tracer = default(NoTracer);
+        var sc = Run(query, k, efSearch, filter, ref tracer, out _);
+        if (sc is null)
+        {
+            return 0;
+        }
+        var n = sc.Results.Count;
+        Drain(sc, destination[..n]);
+        sc.Return();
+        return n;
+    }
+
+    /// <summary>A search that also records its walk: for each layer from the top down, the nodes whose distance was
+    /// computed (in order), the expanded nodes and the counters. Same results as a plain search; slower and allocating,
+    /// meant for the visualiser, not the hot path (the plain path is compiled without the recording).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0.</exception>
+    /// <exception cref="ArgumentException">Wrong length or a non-finite component.</exception>
+    public SearchTrace SearchWithTrace(ReadOnlySpan<float> query, int k, int efSearch = 0)
+    {
+        VectorGuard.CheckK(k);
+        VectorGuard.CheckVector(query, dimension, metric, null, nameof(query));
+        var tracer = new RecordingTracer();
+        var sc = Run(query, k, efSearch, null, ref tracer, out var e);
+        if (sc is null)
+        {
+            return new SearchTrace([], [], null, 0);
+        }
+        var result = new Neighbor[sc.Results.Count];
+        Drain(sc, result);
+        var total = sc.DistanceCount;
+        sc.Return();
+
+        var top = (int)(e >> 32);
+        var layers = new List<LayerTrace>(top + 1);
+        for (var l = top; l >= 0; l--)
+        {
+            var visited = new List<long>();
+            var path = new List<long>();
+            foreach (var (layer, id, isHop) in tracer.Events)
+            {
+                if (layer == l)
+                {
+                    (isHop ? path : visited).Add(LiveLabelOrMinusOne(id));
+                }
+            }
+            layers.Add(new LayerTrace(l, visited, path, path.Count, visited.Count));
+        }
+        return new SearchTrace(result, layers, store.Label((int)e), total);
+    }
+
+    /// <summary>Runs a search into the thread's scratch (results left in its max-heap, trimmed to k).
+    /// Returns null for an empty index; otherwise the caller returns the scratch.</summary>
+    private unsafe SearchScratch? Run<TTracer>(ReadOnlySpan<float> query, int k, int efSearch, Func<long, bool>? filter, ref TTracer tracer, out long e)
+        where TTracer : struct, ISearchTracer
+    {
+        e = Volatile.Read(ref entry);
+        if (e < 0)
+        {
+            return null;
+        }
+        var ef = Math.Max(efSearch <= 0 ? Options.DefaultEfSearch : efSearch, k);
+        var sc = SearchScratch.Rent(store.Capacity, dimension);
+        try
+        {
+            fixed (float* raw = query)
+            {
+                var q = raw;
+                if (metric == DistanceMetric.Cosine)
+                {
+                    VectorMath.NormalizeInto(query, sc.Query.AsSpan(0, dimension));
+                    q = (float*)Unsafe.AsPointer(ref sc.Query[0]);
+                }
+                sc.DistanceCount = 0;
+                sc.HopCount = 0;
+                sc.VisitCount = 0;
+                var cur = (int)e;
+                var top = (int)(e >> 32);
+                var curD = Distance(q, store.Vector(cur));
+                sc.DistanceCount++;
+                tracer.Distance(top, cur);
+                for (var l = top; l > 0; l--)
+                {
+                    Greedy(q, ref cur, ref curD, l, sc, ref tracer);
+                }
+                var exhaustive = filter is not null || Volatile.Read(ref deletedSlots) > 0;
+                SearchLayer(q, cur, curD, 0, ef, sc, filter, -1, exhaustive, ref tracer);
+                while (sc.Results.Count > k)
+                {
+                    sc.Results.Pop();
+                }
+            }
+            return sc;
+        }
+        catch
+        {
+            sc.Return();
+            throw;
+        }
+    }
+
+    /// <summary>Moves the scratch's results into <paramref name="destination"/> sorted by (distance, label).</summary>
+    private void Drain(SearchScratch sc, Span<Neighbor> destination)
+    {
+        for (var i = destination.Length - 1; i >= 0; i--)
+        {
+            var c = sc.Results.Pop();
+            destination[i] = new Neighbor(store.Label(c.Id), c.Distance);
+        }
+        // Heap order is by distance only; fix the order of equal distances by label (insertion sort: n = k, nearly sorted).
+        for (var i = 1; i < destination.Length; i++)
+        {
+            var x = destination[i];
+            var j = i - 1;
+            while (j >= 0 && (destination[j].Distance > x.Distance || (destination[j].Distance == x.Distance && destination[j].Label > x.Label)))
+            {
+                destination[j + 1] = destination[j];
+                j--;
+            }
+            destination[j + 1] = x;
+        }
+    }
+
+    /// <summary>Greedy walk on an upper layer (Algorithm 2 with ef = 1): move to the closest neighbour while it improves.</summary>
+    private unsafe void Greedy<TTracer>(float* q, ref int cur, ref float curD, int layer, SearchScratch sc, ref TTracer tracer)
+        where TTracer : struct, ISearchTracer
+    {
+        var changed = true;
+        while (changed)
+        {
+            changed = false;
+            sc.HopCount++;
+            tracer.Hop(layer, cur);
+            var links = store.Links(cur, layer);
+            var count = Math.Min(Volatile.Read(ref links[0]), m);
+            for (var j = 1; j <= count; j++)
+            {
+                var n = links[j];
+                var d = Distance(q, store.Vector(n));
+                sc.DistanceCount++;
+                tracer.Distance(layer, n);
+                if (d < curD)
+                {
+                    curD = d;
+                    cur = n;
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    /// <summary>Algorithm 2 (SEARCH-LAYER), as hnswlib's <c>searchBaseLayer</c>: best-first expansion from
+    /// <paramref name="ep"/> keeping the <paramref name="ef"/> best accepted nodes in <c>sc.Results</c>.
+    /// Removed nodes, <paramref name="exclude"/> and labels the filter rejects are walked through but not accepted.
+    /// With <paramref name="exhaustive"/> the walk stops only once ef results are held (needed when nodes can be
+    /// rejected). Prefetches the next neighbour's vector and visited tag while computing the current distance.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void SearchLayer<TTracer>(float* q, int ep, float epD, int layer, int ef, SearchScratch sc, Func<long, bool>? filter, int exclude, bool exhaustive, ref TTracer tracer)
+        where TTracer : struct, ISearchTracer
+    {
+        var tag = sc.NextEpoch();
+        var tags = sc.Tags;
+        var tagCount = (uint)sc.TagCount;
+        var cand = sc.Candidates;
+        var res = sc.Results;
+        var st = store;
+        cand.Clear();
+        res.Clear();
+        var maxLinks = layer == 0 ? m0 : m;
+        var visits = 1;
+        var distances = 0;
+
+        tags[ep] = tag;
+        var lower = float.MaxValue;
+        if (Accept(ep, filter, exclude))
+        {
+            res.Push(epD, ep);
+            lower = epD;
+        }
+        cand.Push(epD, ep);
+
+        while (cand.Count > 0)
+        {
+            var c = cand.Top;
+            if (c.Distance > lower && (res.Count >= ef || !exhaustive))
+            {
+                break;
+            }
+            cand.Pop();
+            sc.HopCount++;
+            tracer.Hop(layer, c.Id);
+
+            var links = st.Links(c.Id, layer);
+            var count = Math.Min(Volatile.Read(ref links[0]), maxLinks);
+            if (Sse.IsSupported && count > 0)
+            {
+                var first = links[1];
+                if ((uint)first < tagCount)
+                {
+                    Sse.Prefetch0(tags + first);
+                    Sse.Prefetch0(st.Vector(first));
+                }
+            }
+            for (var j = 1; j <= count; j++)
+            {
+                var n = links[j];
+                if (Sse.IsSupported && j < count)
+                {
+                    var next = links[j + 1];
+                    if ((uint)next < tagCount)
+                    {
+                        Sse.Prefetch0(tags + next);
+                        var nv = st.Record(next);
+                        Sse.Prefetch0(nv);
+                        Sse.Prefetch0(nv + 64);
+                    }
+                }
+                if ((uint)n >= tagCount || tags[n] == tag)
+                {
+                    continue;
+                }
+                tags[n] = tag;
+                visits++;
+                var d = Distance(q, st.Vector(n));
+                distances++;
+                tracer.Distance(layer, n);
+                if (res.Count < ef || d < lower)
+                {
+                    cand.Push(d, n);
+                    if (Accept(n, filter, exclude))
+                    {
+                        res.Push(d, n);
+                        if (res.Count > ef)
+                        {
+                            res.Pop();
+                        }
+                    }
+                    if (res.Count > 0)
+                    {
+                        lower = res.Top.Distance;
+                    }
+                }
+            }
+            if (Sse.IsSupported && layer == 0 && cand.Count > 0)
+            {
+                // The next candidate to expand: fetch its link list while the loop condition is evaluated.
+                Sse.Prefetch0(st.Links(cand.Top.Id, layer));
+            }
+        }
+        sc.VisitCount += visits;
+        sc.DistanceCount += distances;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Accept(int id, Func<long, bool>? filter, int exclude) =>
+        id != exclude && !store.IsDeleted(id) && (filter is null || filter(store.Label(id)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe float Distance(float* a, float* b) =>
+        metric == DistanceMetric.SquaredL2 ? VectorMath.SquaredL2(a, b, dimension) : 1f - VectorMath.Dot(a, b, dimension);
+
+    private long LiveLabelOrMinusOne(int id) => store.IsDeleted(id) ? -1 : store.Label(id);
+}

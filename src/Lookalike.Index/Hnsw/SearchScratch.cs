@@ -1,0 +1,259 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Lookalike.Index.Hnsw;
+
+/// <summary>A candidate: distance to the query and node id.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct Candidate
+{
+    public float Distance;
+    public int Id;
+
+    public Candidate(float distance, int id)
+    {
+        Distance = distance;
+        Id = id;
+    }
+}
+
+/// <summary>
+/// Per-thread search state, reused across searches so that a query allocates nothing: an epoch-tagged visited set
+/// (<c>ushort</c> tags, cleared by bumping the epoch, a full clear only every 65,535 searches, as hnswlib's
+/// <c>VisitedListPool</c>), the candidate min-heap, the result max-heap, a query buffer and neighbour-selection buffers.
+/// Arrays are pinned (allocated on the pinned object heap) and only grow.
+/// </summary>
+internal sealed unsafe class SearchScratch
+{
+    [ThreadStatic]
+    private static SearchScratch? cached;
+
+    private ushort[] tags = [];
+    private ushort epoch;
+    private bool inUse;
+
+    public ushort* Tags;
+    public int TagCount;
+
+    /// <summary>Candidates to expand, nearest on top.</summary>
+    public readonly MinHeap Candidates = new();
+
+    /// <summary>Best accepted results so far, farthest on top (size ≤ ef).</summary>
+    public readonly MaxHeap Results = new();
+
+    /// <summary>Working lists for the selection heuristic (Algorithm 4).</summary>
+    public Candidate[] Work = GC.AllocateArray<Candidate>(64, pinned: true);
+    public Candidate[] Kept = GC.AllocateArray<Candidate>(64, pinned: true);
+
+    /// <summary>Normalised copy of a cosine query.</summary>
+    public float[] Query = GC.AllocateArray<float>(0, pinned: true);
+
+    /// <summary>Search counters of the current search.</summary>
+    public int DistanceCount;
+    public int HopCount;
+    public int VisitCount;
+
+    /// <summary>Takes this thread's scratch (a fresh one if it is already in use further up the stack, e.g. a filter
+    /// that searches), sized for <paramref name="nodes"/> node ids and <paramref name="dimension"/> floats.</summary>
+    public static SearchScratch Rent(int nodes, int dimension)
+    {
+        var s = cached;
+        if (s is null || s.inUse)
+        {
+            s = new SearchScratch();
+            cached ??= s;
+        }
+        s.inUse = true;
+        s.Prepare(nodes, dimension);
+        return s;
+    }
+
+    /// <summary>Gives the scratch back to its thread.</summary>
+    public void Return() => inUse = false;
+
+    /// <summary>Starts a new visited epoch. O(1) except every 65,535th call (O(nodes)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ushort NextEpoch()
+    {
+        epoch++;
+        if (epoch == 0)
+        {
+            Array.Clear(tags);
+            epoch = 1;
+        }
+        return epoch;
+    }
+
+    public void EnsureWork(int n)
+    {
+        if (Work.Length < n)
+        {
+            Work = GC.AllocateArray<Candidate>(n * 2, pinned: true);
+            Kept = GC.AllocateArray<Candidate>(n * 2, pinned: true);
+        }
+    }
+
+    private void Prepare(int nodes, int dimension)
+    {
+        if (tags.Length < nodes)
+        {
+            tags = GC.AllocateArray<ushort>(Math.Max(nodes, tags.Length * 2), pinned: true);
+            Tags = (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(tags));
+            TagCount = tags.Length;
+            epoch = 0;
+        }
+        if (Query.Length < dimension)
+        {
+            Query = GC.AllocateArray<float>(dimension, pinned: true);
+        }
+    }
+}
+
+/// <summary>Binary min-heap of candidates on a pinned, growing array (nearest on top).</summary>
+internal sealed unsafe class MinHeap
+{
+    private Candidate[] items = GC.AllocateArray<Candidate>(256, pinned: true);
+    private Candidate* p;
+
+    public MinHeap() => p = (Candidate*)Unsafe.AsPointer(ref items[0]);
+
+    public int Count;
+
+    public ref Candidate Top => ref p[0];
+
+    public void Clear() => Count = 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Push(float distance, int id)
+    {
+        if (Count == items.Length)
+        {
+            GrowArray();
+        }
+        var i = Count++;
+        while (i > 0)
+        {
+            var parent = (i - 1) >> 1;
+            if (p[parent].Distance <= distance)
+            {
+                break;
+            }
+            p[i] = p[parent];
+            i = parent;
+        }
+        p[i] = new Candidate(distance, id);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Candidate Pop()
+    {
+        var top = p[0];
+        var last = p[--Count];
+        var n = Count;
+        var i = 0;
+        while (true)
+        {
+            var c = (2 * i) + 1;
+            if (c >= n)
+            {
+                break;
+            }
+            if (c + 1 < n && p[c + 1].Distance < p[c].Distance)
+            {
+                c++;
+            }
+            if (p[c].Distance >= last.Distance)
+            {
+                break;
+            }
+            p[i] = p[c];
+            i = c;
+        }
+        p[i] = last;
+        return top;
+    }
+
+    private void GrowArray()
+    {
+        var bigger = GC.AllocateArray<Candidate>(items.Length * 2, pinned: true);
+        items.AsSpan().CopyTo(bigger);
+        items = bigger;
+        p = (Candidate*)Unsafe.AsPointer(ref items[0]);
+    }
+}
+
+/// <summary>Binary max-heap of candidates on a pinned, growing array (farthest on top).</summary>
+internal sealed unsafe class MaxHeap
+{
+    private Candidate[] items = GC.AllocateArray<Candidate>(256, pinned: true);
+    private Candidate* p;
+
+    public MaxHeap() => p = (Candidate*)Unsafe.AsPointer(ref items[0]);
+
+    public int Count;
+
+    public ref Candidate Top => ref p[0];
+
+    /// <summary>The heap's items in heap order (for draining without popping).</summary>
+    public Span<Candidate> Items => new(p, Count);
+
+    public void Clear() => Count = 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Push(float distance, int id)
+    {
+        if (Count == items.Length)
+        {
+            GrowArray();
+        }
+        var i = Count++;
+        while (i > 0)
+        {
+            var parent = (i - 1) >> 1;
+            if (p[parent].Distance >= distance)
+            {
+                break;
+            }
+            p[i] = p[parent];
+            i = parent;
+        }
+        p[i] = new Candidate(distance, id);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Candidate Pop()
+    {
+        var top = p[0];
+        var last = p[--Count];
+        var n = Count;
+        var i = 0;
+        while (true)
+        {
+            var c = (2 * i) + 1;
+            if (c >= n)
+            {
+                break;
+            }
+            if (c + 1 < n && p[c + 1].Distance > p[c].Distance)
+            {
+                c++;
+            }
+            if (p[c].Distance <= last.Distance)
+            {
+                break;
+            }
+            p[i] = p[c];
+            i = c;
+        }
+        p[i] = last;
+        return top;
+    }
+
+    private void GrowArray()
+    {
+        var bigger = GC.AllocateArray<Candidate>(items.Length * 2, pinned: true);
+        items.AsSpan().CopyTo(bigger);
+        items = bigger;
+        p = (Candidate*)Unsafe.AsPointer(ref items[0]);
+    }
+}

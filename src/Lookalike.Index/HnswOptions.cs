@@ -1,0 +1,53 @@
+namespace Lookalike.Index;
+
+/// <summary>Construction parameters of an <see cref="HnswIndex"/> (names as in Malkov &amp; Yashunin, arXiv:1603.09320, §4).
+/// Memory per element ≈ <c>Dimension·4</c> (vector) + <c>(2·M + 1)·4</c> (layer-0 links) + 24 (label, level, flags)
+/// bytes, rounded up to 64, plus on average <c>(M + 1)·4/(M − 1)</c> bytes of upper-layer links.</summary>
+public sealed record HnswOptions
+{
+    /// <summary>Length of every vector. Required; range 1…65,536. For face descriptors 128.</summary>
+    public required int Dimension { get; init; }
+
+    /// <summary>Distance function. Defaults to <see cref="DistanceMetric.Cosine"/> (face descriptors).</summary>
+    public DistanceMetric Metric { get; init; } = DistanceMetric.Cosine;
+
+    /// <summary>Links per node on layers ≥ 1 (layer 0 keeps M0 = 2·M). Defaults to 16; range 2…256.
+    /// Larger M raises recall on hard (high intrinsic dimension) data and costs 8·M bytes per element and
+    /// proportionally longer builds; 12–48 is the useful range. Also sets mL = 1/ln(M).</summary>
+    public int M { get; init; } = 16;
+
+    /// <summary>Candidate list size while inserting (efConstruction). Defaults to 200; range 1…100,000 (values below M
+    /// act as M). Higher gives a better graph (recall at a given efSearch) at a linear cost in build time; no memory cost.</summary>
+    public int EfConstruction { get; init; } = 200;
+
+    /// <summary>efSearch used when a search passes 0. Defaults to 64; range 1…100,000. Higher raises recall and lowers
+    /// queries per second roughly linearly; it is always raised to k.</summary>
+    public int DefaultEfSearch { get; init; } = 64;
+
+    /// <summary>Seed of the level generator; the same seed and insertion order give the same graph. Defaults to 42.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Elements allocated up front (rounded up to a power of two, at least 16). Defaults to 1024; range ≥ 1.
+    /// The index grows past it without copying (new storage segments of doubling size), so this only avoids
+    /// growth steps; memory is reserved for the whole first segment.</summary>
+    public int InitialCapacity { get; init; } = 1024;
+
+    /// <summary>Checks every parameter against its documented range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A parameter is outside its range; the parameter name says which.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Dimension, 1, nameof(Dimension));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Dimension, 65_536, nameof(Dimension));
+        ArgumentOutOfRangeException.ThrowIfLessThan(M, 2, nameof(M));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(M, 256, nameof(M));
+        ArgumentOutOfRangeException.ThrowIfLessThan(EfConstruction, 1, nameof(EfConstruction));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(EfConstruction, 100_000, nameof(EfConstruction));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DefaultEfSearch, 1, nameof(DefaultEfSearch));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(DefaultEfSearch, 100_000, nameof(DefaultEfSearch));
+        ArgumentOutOfRangeException.ThrowIfLessThan(InitialCapacity, 1, nameof(InitialCapacity));
+        if (!Enum.IsDefined(Metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Metric), Metric, "unknown distance metric");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace Lookalike.Index.Persistence;
+
+/// <summary>
+/// Binary format of a saved <see cref="HnswIndex"/>, version 1 (all integers little-endian):
+/// <code>
+/// offset size
+///   0     8  magic "LKHNSW\r\n"
+///   8     4  version (1)
+///  12     4  metric (0 SquaredL2, 1 Cosine, 2 InnerProduct)
+///  16     4  dimension
+///  20     4  M
+///  24     4  efConstruction
+///  28     4  default efSearch
+///  32     4  seed
+///  36     4  initial capacity
+///  40     4  slot count n (live + removed)
+///  44     4  live count
+///  48     4  entry point slot (−1 when empty)
+///  52     4  top layer
+///  56     8  level-generator state
+///  64     8  reserved (0)
+///  72        n slot records: label i64, level i32, flags i32 (1 = removed), vector dim × f32,
+///            then for each layer 0…level: link count i32, that many slot ids i32
+///  end−32 32 SHA-256 (System.Security.Cryptography.IncrementalHash) of every byte before it
+/// </code>
+/// Written to a temporary file beside the target, flushed to disk, then renamed over the target (atomic on POSIX
+/// and NTFS), so a crash never leaves a half-written index under the real name.
+/// </summary>
+internal static class IndexFile
+{
+    public const int Version = 1;
+    public const int HeaderBytes = 72;
+    public const int ChecksumBytes = 32;
+    public static ReadOnlySpan<byte> Magic => "LKHNSW\r\n"u8;
+
+    /// <summary>Sequential writer that hashes everything it writes (SHA-256) and buffers 1 MiB at a time.</summary>
+    public sealed class HashingWriter(Stream stream) : IDisposable
+    {
+        private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly byte[] buffer = new byte[1 << 20];
+        private int used;
+
+        public void WriteInt32(int v)
+        {
+            Reserve(4);
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(used), v);
+            used += 4;
+        }
+
+        public void WriteInt64(long v)
+        {
+            Reserve(8);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(used), v);
+            used += 8;
+        }
+
+        public void WriteBytes(ReadOnlySpan<byte> bytes)
+        {
+            while (!bytes.IsEmpty)
+            {
+                Reserve(1);
+                var n = Math.Min(bytes.Length, buffer.Length - used);
+                bytes[..n].CopyTo(buffer.AsSpan(used));
+                used += n;
+                bytes = bytes[n..];
+            }
+        }
+
+        public void WriteFloats(ReadOnlySpan<float> values)
+        {
+            if (BitConverter.IsLittleEndian)
+            {
+                WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+                return;
+            }
+            foreach (var v in values)
+            {
+                WriteInt32(BitConverter.SingleToInt32Bits(v));
+            }
+        }
+
+        /// <summary>Flushes the data, then appends the checksum of everything written.</summary>
+        public void Finish()
+        {
+            Flush();
+            Span<byte> digest = stackalloc byte[ChecksumBytes];
+            hash.GetHashAndReset(digest);
+            stream.Write(digest);
+        }
+
+        public void Dispose() => hash.Dispose();
+
+        private void Reserve(int n)
+        {
+            if (buffer.Length - used < n)
+            {
+                Flush();
+            }
+        }
+
+        private void Flush()
+        {
+            hash.AppendData(buffer, 0, used);
+            stream.Write(buffer, 0, used);
+            used = 0;
+        }
+    }
+
+    /// <summary>SHA-256 of the first <paramref name="length"/> bytes of <paramref name="stream"/> (from position 0).</summary>
+    public static byte[] HashPrefix(Stream stream, long length)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        stream.Position = 0;
+        var left = length;
+        while (left > 0)
+        {
+            var n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (n <= 0)
+            {
+                throw new IndexFormatException("size", "the index file ended early");
+            }
+            hash.AppendData(buffer, 0, n);
+            left -= n;
+        }
+        return hash.GetHashAndReset();
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace Lookalike.Index.Validation;
+
+/// <summary>Boundary checks shared by the indexes; each throws with the parameter name and a message naming the values.</summary>
+internal static class VectorGuard
+{
+    /// <summary>Throws unless <paramref name="vector"/> has <paramref name="dimension"/> finite components
+    /// (and, under cosine, a non-zero norm).</summary>
+    /// <exception cref="ArgumentException">Wrong length ("expected 128 dimensions, got 512"), non-finite component
+    /// ("label 7: component 17 is NaN") or zero vector under cosine.</exception>
+    public static void CheckVector(ReadOnlySpan<float> vector, int dimension, DistanceMetric metric, long? label, string paramName)
+    {
+        if (vector.Length != dimension)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"{Who(label)}expected {dimension} dimensions, got {vector.Length}"), paramName);
+        }
+
+        for (var i = 0; i < vector.Length; i++)
+        {
+            var v = vector[i];
+            if (!float.IsFinite(v))
+            {
+                var what = float.IsNaN(v) ? "NaN" : v > 0 ? "+Infinity" : "-Infinity";
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"{Who(label)}component {i} is {what}"), paramName);
+            }
+        }
+
+        if (metric == DistanceMetric.Cosine)
+        {
+            double s = 0;
+            foreach (var v in vector)
+            {
+                s += (double)v * v;
+            }
+            if (s == 0)
+            {
+                throw new ArgumentException($"{Who(label)}a zero vector has no direction and cannot be used with cosine distance", paramName);
+            }
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming <c>k</c> when k ≤ 0.</summary>
+    public static void CheckK(int k) => ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k, nameof(k));
+
+    private static string Who(long? label) =>
+        label is { } l ? string.Create(CultureInfo.InvariantCulture, $"label {l}: ") : "";
+}

@@ -1,0 +1,82 @@
+using Lookalike.Index;
+
+namespace Lookalike.Tests.Index;
+
+public class HnswConcurrencyTests
+{
+    [Fact]
+    public void Search_FourThreadsWhileOneAdds20000_ValidResultsAndExactCount()
+    {
+        // Arrange: small initial capacity so the adds cross several storage growths while searches run.
+        const int N = 20_000, Dim = 16, Searchers = 4;
+        var data = IndexTestData.Uniform(N, Dim, 40);
+        var queries = IndexTestData.Uniform(64, Dim, 41);
+        var index = new HnswIndex(new HnswOptions { Dimension = Dim, Metric = DistanceMetric.SquaredL2, M = 16, EfConstruction = 64, InitialCapacity = 16 });
+        using var done = new CancellationTokenSource();
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var searches = 0;
+
+        // Act
+        var readers = Enumerable.Range(0, Searchers).Select(t => new Thread(() =>
+        {
+            try
+            {
+                var i = t;
+                while (!done.IsCancellationRequested)
+                {
+                    var result = index.Search(IndexTestData.Row(queries, Dim, i++ % 64), 10, 20);
+                    var count = index.Count;
+                    IndexTestData.AssertWellFormed(result);
+                    Assert.All(result, n => Assert.InRange(n.Label, 0, N - 1));
+                    Assert.True(result.Count == 10 || result.Count <= count, $"{result.Count} results with {count} stored");
+                    Interlocked.Increment(ref searches);
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                errors.Enqueue(ex);
+            }
+        })).ToArray();
+        Array.ForEach(readers, r => r.Start());
+        for (var i = 0; i < N; i++)
+        {
+            index.Add(i, IndexTestData.Row(data, Dim, i));
+        }
+        done.Cancel();
+        Array.ForEach(readers, r => r.Join());
+
+        // Assert
+        Assert.Empty(errors);
+        Assert.True(searches > 0);
+        Assert.Equal(N, index.Count);
+        Assert.Equal(N, index.GetLabels().Distinct().Count());
+        for (var i = 0; i < N; i += 97)
+        {
+            Assert.Equal(i, index.Search(IndexTestData.Row(data, Dim, i), 1, 100)[0].Label);
+        }
+    }
+
+    [Fact]
+    public void AddRange_TwoThreads_RecallCloseToSequentialBuild()
+    {
+        // Arrange
+        const int N = 8000, Dim = 48, K = 10;
+        var data = IndexTestData.Uniform(N, Dim, 50);
+        var queries = IndexTestData.Uniform(50, Dim, 51);
+        var flat = new FlatIndex(Dim, DistanceMetric.SquaredL2);
+        for (var i = 0; i < N; i++)
+        {
+            flat.Add(i, IndexTestData.Row(data, Dim, i));
+        }
+        var index = new HnswIndex(new HnswOptions { Dimension = Dim, Metric = DistanceMetric.SquaredL2, InitialCapacity = 64 });
+
+        // Act
+        index.AddRange(IndexTestData.Labels(N), data, maxDegreeOfParallelism: 2);
+        var recall = Enumerable.Range(0, 50)
+            .Average(q => IndexTestData.Overlap(index.Search(IndexTestData.Row(queries, Dim, q), K, 100), flat.Search(IndexTestData.Row(queries, Dim, q), K)));
+
+        // Assert
+        Assert.Equal(N, index.Count);
+        Assert.True(recall >= 0.95, $"recall@10 = {recall:F3}");
+    }
+}
