@@ -4,6 +4,7 @@ using Lookalike.Faces.Alignment;
 using Lookalike.Faces.Decoding;
 using Lookalike.Faces.Detection;
 using Lookalike.Faces.Embedding;
+using Lookalike.Faces.Landmarks;
 
 namespace Lookalike.Faces.Evaluation;
 
@@ -37,7 +38,7 @@ public sealed record BenchmarkReport(IReadOnlyList<StageTiming> Stages, double E
 
 /// <summary>
 /// Times every stage of the pipeline on real photos (a benchmark, not a test): decode, BlazeFace at S = 256 and 128,
-/// alignment, embedding at batch 1 and 16, and <see cref="FacePipeline.Analyze"/> end to end. Sequential, after a warm-up.
+/// the 68-point landmarks, alignment, embedding at batch 1 and 16, and <see cref="FacePipeline.Analyze"/> end to end. Sequential, after a warm-up.
 /// </summary>
 public sealed class PipelineBenchmark
 {
@@ -70,6 +71,7 @@ public sealed class PipelineBenchmark
         using var front = new BlazeFaceDetector(_options, backModel: false);
         var aligner = new FaceAligner();
         using var embedder = new FaceEmbedder(_options);
+        using var landmarker = new FaceLandmarker(_options);
 
         var sample = files.Take(Math.Min(stageSamples, files.Length)).ToArray();
         var images = sample.Select(f => decoder.Decode(f)).ToArray();
@@ -82,6 +84,7 @@ public sealed class PipelineBenchmark
             Time("decode", sample, f => decoder.Decode(f)),
             Time("detect (S=256, back model)", images, i => back.Detect(i)),
             Time("detect (S=128, front model)", images, i => front.Detect(i)),
+            Time("landmarks (68 points, 112×112 crop)", withFace, i => landmarker.Detect(images[i], faces[i][0])),
             Time("align (150×150 chip)", withFace, i => aligner.Align(images[i], faces[i][0])),
             Time("embed, batch 1", chips, c => embedder.Embed([c])),
         };
