@@ -34,7 +34,28 @@ switch (verb)
         Console.WriteLine($"timings {analysis.Timings}");
         return 0;
     }
+    case "eval-lfw":
+    {
+        using var pipeline = new FacePipeline(options);
+        var lfw = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : "../shared/data/lfw";
+        var report = new Lookalike.Faces.Evaluation.LfwVerification(pipeline).Run(lfw,
+            progress: new Progress<(int Done, int Total)>(p => { if (p.Done % 1000 == 0 || p.Done == p.Total) { Console.Error.WriteLine($"{p.Done}/{p.Total}"); } }));
+        Console.WriteLine(report.ToMarkdown());
+        foreach (var v in report.Variants)
+        {
+            Console.WriteLine($"{v.Variant}: folds {string.Join(" ", v.FoldAccuracies.Select(a => (a * 100).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}");
+        }
+        return 0;
+    }
+    case "bench-pipeline":
+    {
+        var lfw = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : "../shared/data/lfw";
+        var photos = Directory.GetFiles(lfw, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(1000).ToArray();
+        var report = new Lookalike.Faces.Evaluation.PipelineBenchmark(options).Run(photos);
+        Console.WriteLine(report.ToMarkdown());
+        return 0;
+    }
     default:
-        Console.WriteLine("verbs: chips <image> <outdir>");
+        Console.WriteLine("verbs: chips <image> <outdir> | eval-lfw [lfw dir] | bench-pipeline [lfw dir]; options --front, --flip, --landmarks, --threads, --min-face, --min-score");
         return 2;
 }

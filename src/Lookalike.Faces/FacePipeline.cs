@@ -4,6 +4,7 @@ using Lookalike.Faces.Decoding;
 using Lookalike.Faces.Detection;
 using Lookalike.Faces.Embedding;
 using Lookalike.Faces.Imaging;
+using Lookalike.Faces.Landmarks;
 
 namespace Lookalike.Faces;
 
@@ -20,6 +21,9 @@ public sealed record AnalyzedFace(DetectedFace Detection, float[] Descriptor, by
 /// <param name="EmbedMs">The descriptor network for all faces in one batch.</param>
 public sealed record StageTimings(double DecodeMs, double DetectMs, double AlignMs, double EmbedMs)
 {
+    /// <summary>Milliseconds of the 68-point landmark network (<see cref="FaceOptions.UseLandmarks"/>), already included in <see cref="AlignMs"/>; 0 when disabled.</summary>
+    public double LandmarksMs { get; init; }
+
     /// <summary>Sum of the stages in milliseconds.</summary>
     public double TotalMs => DecodeMs + DetectMs + AlignMs + EmbedMs;
 }
@@ -49,6 +53,7 @@ public sealed class FacePipeline : IDisposable
     private readonly BlazeFaceDetector _detector;
     private readonly FaceAligner _aligner = new();
     private readonly FaceEmbedder _embedder;
+    private readonly FaceLandmarker? _landmarker;
 
     /// <summary>Validates the options and loads both models (about a second; the embedding model is built from the weights or read from the cache).</summary>
     /// <param name="options">Pipeline options.</param>
@@ -66,10 +71,12 @@ public sealed class FacePipeline : IDisposable
         try
         {
             _embedder = new FaceEmbedder(options);
+            _landmarker = options.UseLandmarks ? new FaceLandmarker(options) : null;
         }
         catch
         {
             _detector.Dispose();
+            _embedder?.Dispose();
             throw;
         }
         Model = new ModelIdentity("dlib-resnet34-v1 (face-api.js 1.7.15)", _embedder.WeightsSha256, DescriptorLength);
@@ -95,9 +102,10 @@ public sealed class FacePipeline : IDisposable
         var t2 = Stopwatch.GetTimestamp();
         var chips = new List<byte[]>(faces.Count);
         var thumbs = new List<byte[]>(faces.Count);
+        long landmarkTicks = 0;
         foreach (var face in faces)
         {
-            var chip = _aligner.Align(image, face);
+            var chip = Chip(image, face, ref landmarkTicks);
             chips.Add(chip);
             thumbs.Add(FaceAligner.Thumbnail(chip));
         }
@@ -109,7 +117,7 @@ public sealed class FacePipeline : IDisposable
         {
             result[i] = new AnalyzedFace(faces[i], descriptors.AsSpan(i * DescriptorLength, DescriptorLength).ToArray(), thumbs[i]);
         }
-        var timings = new StageTimings(Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t3, t4));
+        var timings = new StageTimings(Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t3, t4)) { LandmarksMs = Ms(0, landmarkTicks) };
         return new FaceAnalysis(image, result, timings);
     }
 
@@ -134,7 +142,7 @@ public sealed class FacePipeline : IDisposable
         var chips = new byte[faces.Count][];
         for (var i = 0; i < faces.Count; i++)
         {
-            chips[i] = _aligner.Align(faces[i].Image, faces[i].Face);
+            chips[i] = Chip(faces[i].Image, faces[i].Face);
         }
         var descriptors = _embedder.Embed(chips);
         var result = new AnalyzedFace[faces.Count];
@@ -146,7 +154,26 @@ public sealed class FacePipeline : IDisposable
     }
 
     /// <summary>Embeds ready-made 150×150 chips (for evaluation: e.g. the centred fallback chip).</summary>
-    internal float[] EmbedChips(IReadOnlyList<byte[]> chips) => _embedder.Embed(chips);
+    internal float[] EmbedChips(IReadOnlyList<byte[]> chips, bool flipAverage) => _embedder.Embed(chips, flipAverage);
+
+    /// <summary>The chip of one face as <see cref="Analyze"/> builds it (150×150×3 RGB).</summary>
+    internal byte[] Chip(RgbImage image, DetectedFace face)
+    {
+        long ticks = 0;
+        return Chip(image, face, ref ticks);
+    }
+
+    private byte[] Chip(RgbImage image, DetectedFace face, ref long landmarkTicks)
+    {
+        if (_landmarker is null)
+        {
+            return _aligner.Align(image, face);
+        }
+        var t = Stopwatch.GetTimestamp();
+        var landmarks = _landmarker.Detect(image, face);
+        landmarkTicks += Stopwatch.GetTimestamp() - t;
+        return _aligner.AlignDlib(image, landmarks);
+    }
 
     internal FaceAligner Aligner => _aligner;
 
@@ -169,6 +196,7 @@ public sealed class FacePipeline : IDisposable
     {
         _detector.Dispose();
         _embedder.Dispose();
+        _landmarker?.Dispose();
     }
 
     private static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;

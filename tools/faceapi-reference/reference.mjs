@@ -1,5 +1,5 @@
 // Computes reference 128-D descriptors with face-api.js itself (FaceRecognitionNet, tfjs pure-JS CPU backend)
-// for two synthetic 150x150 RGB chips defined by integer formulas, so the C# test can rebuild the same pixels.
+// for two synthetic 150x150 RGB chips (and FaceLandmark68Net points for their 112x112 versions) defined by integer formulas, so the C# test can rebuild the same pixels.
 // Usage: node reference.mjs <folder with face_recognition_model.bin + manifest> > reference.json
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
@@ -26,6 +26,17 @@ for (const [name, f] of Object.entries(chips)) {
   const input = tf.tensor4d(px, [1, 150, 150, 3], 'float32');
   const d = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(input);
   out.descriptors[name] = Array.from(d);
+  input.dispose();
+}
+// FaceLandmark68Net on 112×112 versions of the same chips: 68 points in pixels of the 112×112 input.
+await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
+out.landmarks = {};
+for (const [name, f] of Object.entries(chips)) {
+  const px = new Float32Array(112 * 112 * 3);
+  for (let y = 0; y < 112; y++) for (let x = 0; x < 112; x++) for (let c = 0; c < 3; c++) px[(y * 112 + x) * 3 + c] = f(x, y, c);
+  const input = tf.tensor4d(px, [1, 112, 112, 3], 'float32');
+  const lm = await faceapi.nets.faceLandmark68Net.detectLandmarks(input);
+  out.landmarks[name] = lm.positions.flatMap((p) => [p.x, p.y]);
   input.dispose();
 }
 out.backend = tf.getBackend();

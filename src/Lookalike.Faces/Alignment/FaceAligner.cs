@@ -49,6 +49,50 @@ public sealed class FaceAligner
         return Warp(image, t, ChipSize);
     }
 
+    /// <summary>
+    /// Aligns a face the way dlib's <c>get_face_chip_details(shape, 150, 0.25)</c> does for its 5-point shape: the outer
+    /// and inner eye corners and the base of the nose (68-point indices 45, 42, 36, 39, 33) are fitted to dlib's mean
+    /// 5-point face (least squares, chip → image, as dlib fits it).
+    /// </summary>
+    /// <param name="image">The upright photo.</param>
+    /// <param name="landmarks68">The 68 iBUG landmarks in source pixels (see <see cref="Landmarks.FaceLandmarker"/>).</param>
+    /// <returns>The chip: row-major [150, 150, 3] RGB bytes.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">Fewer than 68 landmarks.</exception>
+    public byte[] AlignDlib(RgbImage image, IReadOnlyList<Point2> landmarks68)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(landmarks68);
+        if (landmarks68.Count < 68)
+        {
+            throw new ArgumentException("68 landmarks are needed.", nameof(landmarks68));
+        }
+        Span<Point2> chipPoints = stackalloc Point2[5];
+        Span<Point2> imagePoints = stackalloc Point2[5];
+        for (var i = 0; i < 5; i++)
+        {
+            var (mx, my) = DlibMeanFive[i];
+            chipPoints[i] = new Point2((DlibPadding + mx) / (1 + (2 * DlibPadding)) * ChipSize, (DlibPadding + my) / (1 + (2 * DlibPadding)) * ChipSize);
+            var p = landmarks68[DlibFiveFrom68[i]];
+            imagePoints[i] = new Point2(p.X - 0.5f, p.Y - 0.5f);
+        }
+        var chipToImage = SimilarityTransform.Fit(chipPoints, imagePoints, []);
+        return Warp(image, chipToImage.Inverse(), ChipSize);
+    }
+
+    /// <summary>Padding of dlib's face chips for the descriptor (0.25 of the face size on each side).</summary>
+    private const float DlibPadding = 0.25f;
+
+    /// <summary>dlib's mean 5-point face (dlib/image_transforms/interpolation.h, get_face_chip_details), in [0, 1] of the unpadded face.</summary>
+    private static readonly (float X, float Y)[] DlibMeanFive =
+    [
+        (0.8595674595992f, 0.2134981538014f), (0.6460604764104f, 0.2289674387677f), (0.1205750620789f, 0.2137274526848f),
+        (0.3340850613712f, 0.2290642403242f), (0.4901123135679f, 0.6277975316475f),
+    ];
+
+    /// <summary>The 68-point indices of dlib's 5 points: eye on the image's right (outer, inner), eye on the image's left (outer, inner), nose base.</summary>
+    private static readonly int[] DlibFiveFrom68 = [45, 42, 36, 39, 33];
+
     /// <summary>The fallback chip when no face was found: the centred square of side 0.6 × the shorter image side, scaled to 150×150 (for pre-aligned datasets such as LFW).</summary>
     /// <param name="image">The upright photo.</param>
     /// <returns>The chip: row-major [150, 150, 3] RGB bytes.</returns>

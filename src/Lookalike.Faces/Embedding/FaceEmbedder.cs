@@ -63,14 +63,17 @@ public sealed class FaceEmbedder : IDisposable
     /// <returns>Row-major [chips.Count, 128] descriptors; with <see cref="FaceOptions.FlipAverage"/> each is the mean of the chip's and its mirror's.</returns>
     /// <exception cref="ArgumentException">A chip has the wrong length.</exception>
     /// <exception cref="InvalidOperationException">The model produced a non-finite value ("could not compute a face embedding").</exception>
-    public float[] Embed(IReadOnlyList<byte[]> chips)
+    public float[] Embed(IReadOnlyList<byte[]> chips) => Embed(chips, _flipAverage);
+
+    /// <summary>As <see cref="Embed(IReadOnlyList{byte[]})"/> with flip averaging chosen per call (evaluation).</summary>
+    internal float[] Embed(IReadOnlyList<byte[]> chips, bool flipAverage)
     {
         ArgumentNullException.ThrowIfNull(chips);
         if (chips.Count == 0)
         {
             return [];
         }
-        var copies = _flipAverage ? 2 : 1;
+        var copies = flipAverage ? 2 : 1;
         var n = chips.Count * copies;
         var input = new float[n * 3 * ChipPixels];
         for (var i = 0; i < chips.Count; i++)
@@ -81,7 +84,7 @@ public sealed class FaceEmbedder : IDisposable
                 throw new ArgumentException($"Chip {i} has {chip.Length} bytes; expected {ChipPixels * 3} (150×150×3).", nameof(chips));
             }
             ToPlanar(chip, input.AsSpan(i * copies * 3 * ChipPixels, 3 * ChipPixels), mirror: false);
-            if (_flipAverage)
+            if (flipAverage)
             {
                 ToPlanar(chip, input.AsSpan(((i * copies) + 1) * 3 * ChipPixels, 3 * ChipPixels), mirror: true);
             }
@@ -95,7 +98,7 @@ public sealed class FaceEmbedder : IDisposable
             {
                 var d = result.AsSpan(i * Dimension, Dimension);
                 o.Slice(i * copies * Dimension, Dimension).CopyTo(d);
-                if (_flipAverage)
+                if (flipAverage)
                 {
                     var m = o.Slice(((i * copies) + 1) * Dimension, Dimension);
                     for (var k = 0; k < Dimension; k++)

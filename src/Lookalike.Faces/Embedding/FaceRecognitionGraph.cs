@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Google.Protobuf;
-using Onnx;
 
 namespace Lookalike.Faces.Embedding;
 
@@ -49,12 +47,8 @@ internal static class FaceRecognitionGraph
         x = b.Residual(x, "conv256_1");
         x = b.Residual(x, "conv256_2");
         x = b.ResidualDown(x, "conv256_down_out", 4);
-        var pooled = b.Node("GlobalAveragePool", [x]);
-        var flat = b.Node("Flatten", [pooled], a => a.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 }));
-        var fc = tensors["fc"];
-        b.Initializer("fc", fc.Values, [256, 128]);
-        b.Node("MatMul", [flat, "fc"], output: OutputName);
-        return b.ToModel().ToByteArray();
+        b.Head(x, tensors["fc"].Values);
+        return b.ToModel();
     }
 
     /// <summary>Dequantises every tensor of the manifest: name → (shape, values).</summary>
@@ -107,48 +101,47 @@ internal static class FaceRecognitionGraph
 
     private sealed class Builder(Dictionary<string, (int[] Shape, float[] Values)> weights)
     {
-        private readonly GraphProto _graph = new() { Name = "dlib_resnet34_face_descriptor" };
-        private int _next;
+        private readonly OnnxGraphBuilder _g = new("dlib_resnet34_face_descriptor");
 
         public string FirstConv(string input, string prefix, float divisor)
         {
             // conv(W, (x − m)/d)·s + (b·s + t) = conv(W·s/d, x) + (b·s + t − Σ W·s/d·m): exact, the conv has no padding.
             var (w, bias) = Folded(prefix);
-            var (o, i, kh, kw) = (bias.Length, 3, 7, 7);
-            for (var oc = 0; oc < o; oc++)
+            const int kk = 49;
+            for (var oc = 0; oc < bias.Length; oc++)
             {
                 double shift = 0;
-                for (var ic = 0; ic < i; ic++)
+                for (var ic = 0; ic < 3; ic++)
                 {
-                    for (var k = 0; k < kh * kw; k++)
+                    for (var k = 0; k < kk; k++)
                     {
-                        var idx = (((oc * i) + ic) * kh * kw) + k;
+                        var idx = (((oc * 3) + ic) * kk) + k;
                         w[idx] /= divisor;
                         shift += w[idx] * MeanRgb[ic];
                     }
                 }
                 bias[oc] -= (float)shift;
             }
-            return Relu(Conv(input, prefix, w, bias, stride: 2, pad: 0));
+            return _g.Relu(_g.Conv(input, prefix, w, bias, [bias.Length, 3, 7, 7], 2, [0, 0, 0, 0]));
         }
 
-        public string MaxPool(string x) => Node("MaxPool", [x], n =>
+        public string MaxPool(string x) => _g.Node("MaxPool", [x], n =>
         {
-            n.Attribute.Add(Ints("kernel_shape", 3, 3));
-            n.Attribute.Add(Ints("strides", 2, 2));
+            n.Attribute.Add(OnnxGraphBuilder.Ints("kernel_shape", 3, 3));
+            n.Attribute.Add(OnnxGraphBuilder.Ints("strides", 2, 2));
         });
 
         public string Residual(string x, string prefix)
         {
-            var c1 = Relu(ConvLayer(x, prefix + "/conv1", 1, 1));
+            var c1 = _g.Relu(ConvLayer(x, prefix + "/conv1", 1, 1));
             var c2 = ConvLayer(c1, prefix + "/conv2", 1, 1);
-            return Relu(Node("Add", [c2, x]));
+            return _g.Relu(_g.Node("Add", [c2, x]));
         }
 
         // inputSide: spatial side of x (known statically for a 150×150 input).
         public string ResidualDown(string x, string prefix, int inputSide)
         {
-            var c1 = Relu(ConvLayer(x, prefix + "/conv1", 2, 0));
+            var c1 = _g.Relu(ConvLayer(x, prefix + "/conv1", 2, 0));
             var c2 = ConvLayer(c1, prefix + "/conv2", 1, 1);
             var inChannels = weights[prefix + "/conv1/conv/filters"].Shape[2];
             var outChannels = weights[prefix + "/conv1/conv/filters"].Shape[3];
@@ -157,24 +150,36 @@ internal static class FaceRecognitionGraph
             if (convSide != poolSide)
             {
                 var extra = poolSide - convSide;
-                c2 = Pad(c2, [0, 0, 0, 0, 0, 0, extra, extra]);
+                c2 = _g.Pad(c2, [0, 0, 0, 0, 0, 0, extra, extra]);
             }
-            var pooled = Node("AveragePool", [x], n =>
+            var pooled = _g.Node("AveragePool", [x], n =>
             {
-                n.Attribute.Add(Ints("kernel_shape", 2, 2));
-                n.Attribute.Add(Ints("strides", 2, 2));
+                n.Attribute.Add(OnnxGraphBuilder.Ints("kernel_shape", 2, 2));
+                n.Attribute.Add(OnnxGraphBuilder.Ints("strides", 2, 2));
             });
             if (outChannels != inChannels)
             {
-                pooled = Pad(pooled, [0, 0, 0, 0, 0, outChannels - inChannels, 0, 0]);
+                pooled = _g.Pad(pooled, [0, 0, 0, 0, 0, outChannels - inChannels, 0, 0]);
             }
-            return Relu(Node("Add", [c2, pooled]));
+            return _g.Relu(_g.Node("Add", [c2, pooled]));
         }
+
+        public string Head(string x, float[] fc)
+        {
+            var pooled = _g.Node("GlobalAveragePool", [x]);
+            var flat = _g.Node("Flatten", [pooled], n => n.Attribute.Add(OnnxGraphBuilder.Int("axis", 1)));
+            _g.Initializer("fc", fc, [256, 128]);
+            return _g.Node("MatMul", [flat, "fc"], output: OutputName);
+        }
+
+        public byte[] ToModel() => _g.ToModel(InputName, [3, 150, 150], OutputName, [128],
+            "dlib ResNet-34 face descriptor (face-api.js FaceRecognitionNet weights), scale layers folded into the convolutions.");
 
         private string ConvLayer(string x, string prefix, int stride, int pad)
         {
             var (w, bias) = Folded(prefix);
-            return Conv(x, prefix, w, bias, stride, pad);
+            var ci = w.Length / bias.Length / 9;
+            return _g.Conv(x, prefix, w, bias, [bias.Length, ci, 3, 3], stride, [pad, pad, pad, pad]);
         }
 
         /// <summary>HWIO filters → OIHW, multiplied by the per-channel scale; bias·scale + scale bias.</summary>
@@ -184,113 +189,19 @@ internal static class FaceRecognitionGraph
             var bias = weights[prefix + "/conv/bias"].Values;
             var scale = weights[prefix + "/scale/weights"].Values;
             var shift = weights[prefix + "/scale/biases"].Values;
+            var oihw = WeightLayout.HwioToOihw(hwio, shape);
             var (kh, kw, ci, co) = (shape[0], shape[1], shape[2], shape[3]);
-            var oihw = new float[hwio.Length];
-            for (var h = 0; h < kh; h++)
-            {
-                for (var w = 0; w < kw; w++)
-                {
-                    for (var i = 0; i < ci; i++)
-                    {
-                        for (var o = 0; o < co; o++)
-                        {
-                            oihw[(((((o * ci) + i) * kh) + h) * kw) + w] = hwio[(((((h * kw) + w) * ci) + i) * co) + o] * scale[o];
-                        }
-                    }
-                }
-            }
+            var per = ci * kh * kw;
             var b = new float[co];
             for (var o = 0; o < co; o++)
             {
+                for (var k = 0; k < per; k++)
+                {
+                    oihw[(o * per) + k] *= scale[o];
+                }
                 b[o] = (bias[o] * scale[o]) + shift[o];
             }
             return (oihw, b);
-        }
-
-        private string Conv(string x, string prefix, float[] w, float[] bias, int stride, int pad)
-        {
-            var co = bias.Length;
-            var kernel = w.Length == co * 3 * 49 ? 7 : 3;
-            var ci = w.Length / co / (kernel * kernel);
-            var wName = prefix + "/W";
-            var bName = prefix + "/B";
-            Initializer(wName, w, [co, ci, kernel, kernel]);
-            Initializer(bName, bias, [co]);
-            return Node("Conv", [x, wName, bName], n =>
-            {
-                n.Attribute.Add(Ints("kernel_shape", kernel, kernel));
-                n.Attribute.Add(Ints("strides", stride, stride));
-                n.Attribute.Add(Ints("pads", pad, pad, pad, pad));
-            });
-        }
-
-        private string Relu(string x) => Node("Relu", [x]);
-
-        private string Pad(string x, long[] pads)
-        {
-            var name = $"pads_{_next++}";
-            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-            t.Dims.Add(pads.Length);
-            t.Int64Data.Add(pads);
-            _graph.Initializer.Add(t);
-            return Node("Pad", [x, name]);
-        }
-
-        public void Initializer(string name, float[] values, long[] dims)
-        {
-            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-            t.Dims.Add(dims);
-            t.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
-            _graph.Initializer.Add(t);
-        }
-
-        public string Node(string op, string[] inputs, Action<NodeProto>? configure = null, string? output = null)
-        {
-            output ??= $"{op.ToLowerInvariant()}_{_next++}";
-            var n = new NodeProto { OpType = op, Name = output + "_node" };
-            n.Input.Add(inputs);
-            n.Output.Add(output);
-            configure?.Invoke(n);
-            _graph.Node.Add(n);
-            return output;
-        }
-
-        private static AttributeProto Ints(string name, params long[] values)
-        {
-            var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-            a.Ints.Add(values);
-            return a;
-        }
-
-        public ModelProto ToModel()
-        {
-            _graph.Input.Add(Value(InputName, "N", 3, 150, 150));
-            _graph.Output.Add(Value(OutputName, "N", 128));
-            var model = new ModelProto
-            {
-                IrVersion = 8,
-                ProducerName = "Lookalike.Faces",
-                ProducerVersion = "1",
-                Graph = _graph,
-                DocString = "dlib ResNet-34 face descriptor (face-api.js FaceRecognitionNet weights), scale layers folded into the convolutions.",
-            };
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-            return model;
-        }
-
-        private static ValueInfoProto Value(string name, string batch, params long[] dims)
-        {
-            var shape = new TensorShapeProto();
-            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batch });
-            foreach (var d in dims)
-            {
-                shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-            }
-            return new ValueInfoProto
-            {
-                Name = name,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-            };
         }
     }
 }

@@ -34,7 +34,7 @@ public sealed class BugLogPipelineTests(PipelineFixture fixture) : IClassFixture
     }
 
     [SharedDataFact("bugs/inputs")]
-    public void Analyze_GreyPaletteAlphaAndWebP_FindOneFaceCloseToTheControl()
+    public void Analyze_GreyPaletteAlphaCmykAndWebP_FindOneFaceCloseToTheControl()
     {
         // Arrange
         var control = ControlDescriptor();
@@ -42,6 +42,7 @@ public sealed class BugLogPipelineTests(PipelineFixture fixture) : IClassFixture
         {
             ("b03_gray_1channel.jpg", 0.20), ("b04_rgba_transparent_bg.png", 0.20), ("b04_gray_alpha.png", 0.20),
             ("b04_palette_8bit.png", 0.20), ("b09_webp_face.webp", 0.10), ("b08_png_content_named.jpg", 0.10),
+            ("b17_gallery_lfw_style/Person_A/Person_A_0004.JPG", 0.20), // CMYK JPEG
         };
 
         foreach (var (name, max) in cases)

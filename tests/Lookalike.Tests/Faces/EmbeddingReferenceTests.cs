@@ -7,7 +7,7 @@ namespace Lookalike.Tests.Faces;
 
 /// <summary>
 /// Proves the ONNX conversion of the descriptor network: our graph must reproduce face-api.js's own FaceRecognitionNet
-/// on fixed chips. The reference numbers come from tools/faceapi-reference/reference.mjs (face-api.js 1.7.15 on the
+/// on fixed chips (and FaceLandmark68Net on 112×112 versions). The reference numbers come from tools/faceapi-reference/reference.mjs (face-api.js 1.7.15 on the
 /// pure-JS tfjs CPU backend), committed as Fixtures/faceapi-reference-descriptors.json.
 /// </summary>
 public sealed class EmbeddingReferenceTests
@@ -41,6 +41,26 @@ public sealed class EmbeddingReferenceTests
             Assert.Equal(FaceEmbedder.Dimension, expected.Length);
             var maxDiff = expected.Select((e, k) => Math.Abs(e - descriptors[(i * FaceEmbedder.Dimension) + k])).Max();
             Assert.True(maxDiff <= Tolerance, $"{names[i]}: max |ours − face-api.js| = {maxDiff:E2} > {Tolerance:E0}");
+        }
+    }
+
+    [Fact]
+    public void Landmarks_FixedCrops_MatchFaceApiJsWithinOneHundredthPixel()
+    {
+        // Arrange
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Faces", "Fixtures", "faceapi-reference-descriptors.json")));
+        using var landmarker = new Lookalike.Faces.Landmarks.FaceLandmarker(new FaceOptions { ModelDirectory = TestPaths.Models });
+
+        foreach (var name in Chips.Keys)
+        {
+            // Act
+            var raw = landmarker.Run(MakeChip(Chips[name], 112));
+
+            // Assert: face-api.js reports pixels of the 112×112 input
+            var expected = json.RootElement.GetProperty("landmarks").GetProperty(name).EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            Assert.Equal(136, expected.Length);
+            var maxDiff = expected.Select((e, k) => Math.Abs(e - (raw[k] * 112))).Max();
+            Assert.True(maxDiff <= 0.01, $"{name}: max |ours − face-api.js| = {maxDiff:E2} px");
         }
     }
 
@@ -120,16 +140,16 @@ public sealed class EmbeddingReferenceTests
         }
     }
 
-    internal static byte[] MakeChip(Func<int, int, int, int> f)
+    internal static byte[] MakeChip(Func<int, int, int, int> f, int size = 150)
     {
-        var chip = new byte[150 * 150 * 3];
-        for (var y = 0; y < 150; y++)
+        var chip = new byte[size * size * 3];
+        for (var y = 0; y < size; y++)
         {
-            for (var x = 0; x < 150; x++)
+            for (var x = 0; x < size; x++)
             {
                 for (var c = 0; c < 3; c++)
                 {
-                    chip[(((y * 150) + x) * 3) + c] = (byte)f(x, y, c);
+                    chip[(((y * size) + x) * 3) + c] = (byte)f(x, y, c);
                 }
             }
         }

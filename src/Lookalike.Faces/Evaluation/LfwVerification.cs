@@ -1,0 +1,337 @@
+using System.Diagnostics;
+using System.Globalization;
+using Lookalike.Faces.Alignment;
+
+namespace Lookalike.Faces.Evaluation;
+
+/// <summary>Accuracy of one descriptor variant on LFW.</summary>
+/// <param name="Variant">"plain" (the chip's descriptor) or "flip-averaged" (mean of the chip's and its mirror's).</param>
+/// <param name="FoldAccuracies">Accuracy of each fold in [0, 1], its threshold chosen on the other folds.</param>
+/// <param name="MeanAccuracy">Mean of <paramref name="FoldAccuracies"/>.</param>
+/// <param name="StdAccuracy">Population standard deviation of <paramref name="FoldAccuracies"/>.</param>
+/// <param name="BestThreshold">Euclidean distance threshold that maximises accuracy over all pairs ("same" when distance &lt; threshold).</param>
+/// <param name="BestThresholdAccuracy">Accuracy over all pairs at <paramref name="BestThreshold"/>.</param>
+/// <param name="FixedThresholdAccuracy">Accuracy over all pairs at <see cref="LfwReport.FixedThreshold"/>.</param>
+/// <param name="Rank1">Identification rank-1 in [0, 1]: share of probes whose nearest other image (Euclidean) shows the same person.</param>
+public sealed record LfwVariantResult(
+    string Variant, IReadOnlyList<double> FoldAccuracies, double MeanAccuracy, double StdAccuracy,
+    double BestThreshold, double BestThresholdAccuracy, double FixedThresholdAccuracy, double Rank1);
+
+/// <summary>Result of <see cref="LfwVerification.Run"/>.</summary>
+/// <param name="Pairs">Number of pairs scored (8 folds × 600 = 4,800).</param>
+/// <param name="Images">Distinct images embedded.</param>
+/// <param name="NoFaceRate">Share of images where no face was found (a centred chip was used instead).</param>
+/// <param name="MultiFaceRate">Share of images with several faces (the one nearest the centre was used).</param>
+/// <param name="Rank1Probes">Probes of the rank-1 test (images of people with ≥ 2 images).</param>
+/// <param name="FixedThreshold">The fixed Euclidean threshold reported (dlib's 0.6).</param>
+/// <param name="Alignment">Alignment used: "blazeface-5pt" or "dlib-68".</param>
+/// <param name="Variants">Plain and flip-averaged results.</param>
+/// <param name="Elapsed">Wall-clock time of the run.</param>
+public sealed record LfwReport(
+    int Pairs, int Images, double NoFaceRate, double MultiFaceRate, int Rank1Probes, double FixedThreshold, string Alignment,
+    IReadOnlyList<LfwVariantResult> Variants, TimeSpan Elapsed)
+{
+    /// <summary>A Markdown table of the variants, accuracies in percent.</summary>
+    public string ToMarkdown()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var lines = new List<string>
+        {
+            "| alignment | descriptor | accuracy (folds 1–8) | best threshold | acc. at best | acc. at 0.6 | rank-1 |",
+            "|---|---|---|---|---|---|---|",
+        };
+        foreach (var v in Variants)
+        {
+            lines.Add(string.Format(inv, "| {0} | {1} | {2:0.00}% ± {3:0.00} | {4:0.000} | {5:0.00}% | {6:0.00}% | {7:0.00}% |",
+                Alignment, v.Variant, v.MeanAccuracy * 100, v.StdAccuracy * 100, v.BestThreshold, v.BestThresholdAccuracy * 100,
+                v.FixedThresholdAccuracy * 100, v.Rank1 * 100));
+        }
+        lines.Add(string.Format(inv, "\n{0} pairs, {1} images, no face {2:0.00}%, several faces {3:0.00}%, {4} rank-1 probes, {5:0} s",
+            Pairs, Images, NoFaceRate * 100, MultiFaceRate * 100, Rank1Probes, Elapsed.TotalSeconds));
+        return string.Join('\n', lines);
+    }
+}
+
+/// <summary>
+/// The standard LFW verification protocol (G. B. Huang et al., "Labeled Faces in the Wild", UMass TR 07-49, 2007; View 2)
+/// on <c>pairs_folds1-8.txt</c>, plus identification rank-1, for the pipeline's descriptors.
+/// </summary>
+/// <remarks>
+/// Each fold's threshold is the one that maximises accuracy on the other folds ("same person" when the Euclidean
+/// distance is below it); accuracy is reported as mean ± population std over the folds. An image without a face gets
+/// the centred chip of <see cref="FaceAligner.AlignCentred"/> so every pair is scored; with several faces the one whose
+/// box centre is nearest the image centre is used. Rank-1: every image of a person with ≥ 2 images is a probe against
+/// all the other such images. Not thread-safe (one run at a time); runs sequentially, the network batched by 16.
+/// </remarks>
+public sealed class LfwVerification
+{
+    /// <summary>dlib's same-person threshold on the Euclidean distance.</summary>
+    public const double FixedThreshold = 0.6;
+
+    private const int Batch = 16;
+    private readonly FacePipeline _pipeline;
+
+    /// <summary>Creates an evaluation of <paramref name="pipeline"/>'s decoder, detector, aligner and descriptor.</summary>
+    /// <param name="pipeline">The pipeline (its <see cref="FaceOptions.FlipAverage"/> is ignored: both variants are reported).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="pipeline"/> is null.</exception>
+    public LfwVerification(FacePipeline pipeline)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        _pipeline = pipeline;
+    }
+
+    /// <summary>Runs the protocol.</summary>
+    /// <param name="lfwDirectory">The LFW folder: <c>&lt;Person&gt;/&lt;Person&gt;_NNNN.jpg</c> and <c>pairs_folds1-8.txt</c>.</param>
+    /// <param name="pairsFile">Pairs file; null: <c>pairs_folds1-8.txt</c> in <paramref name="lfwDirectory"/>.</param>
+    /// <param name="progress">Receives (images done, images total) every 100 images.</param>
+    /// <param name="cancellationToken">Stops between images.</param>
+    /// <returns>Accuracy of the plain and flip-averaged descriptors, rank-1 and the detection rates.</returns>
+    /// <exception cref="FileNotFoundException">The pairs file or an image is missing.</exception>
+    /// <exception cref="InvalidDataException">The pairs file is malformed.</exception>
+    public LfwReport Run(string lfwDirectory, string? pairsFile = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lfwDirectory);
+        var watch = Stopwatch.StartNew();
+        var pairs = ReadPairs(pairsFile ?? Path.Combine(lfwDirectory, "pairs_folds1-8.txt"));
+
+        // Images: both sides of every pair plus every image of every person with ≥ 2 images.
+        var images = new List<string>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Add(string key)
+        {
+            if (!index.TryGetValue(key, out var i))
+            {
+                i = images.Count;
+                index[key] = i;
+                images.Add(key);
+            }
+            return i;
+        }
+        var pairIndex = pairs.Select(p => (A: Add(Key(p.NameA, p.NumberA)), B: Add(Key(p.NameB, p.NumberB)), p.Same, p.Fold)).ToArray();
+        var probes = new List<int>();
+        var person = new Dictionary<int, string>();
+        foreach (var dir in Directory.GetDirectories(lfwDirectory).Order(StringComparer.Ordinal))
+        {
+            var files = Directory.GetFiles(dir, "*.jpg").Order(StringComparer.Ordinal).ToArray();
+            if (files.Length < 2)
+            {
+                continue;
+            }
+            var name = Path.GetFileName(dir);
+            foreach (var f in files)
+            {
+                var i = Add(Path.GetFileNameWithoutExtension(f));
+                probes.Add(i);
+                person[i] = name;
+            }
+        }
+
+        // Descriptors: plain and flip-averaged, for every image.
+        var plain = new float[images.Count * FacePipeline.DescriptorLength];
+        var flipped = new float[images.Count * FacePipeline.DescriptorLength];
+        int noFace = 0, multiFace = 0;
+        var chips = new List<byte[]>(Batch);
+        var start = 0;
+        for (var i = 0; i < images.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = images[i];
+            var path = Path.Combine(lfwDirectory, key[..key.LastIndexOf('_')], key + ".jpg");
+            var (image, faces) = _pipeline.DecodeAndDetect(File.ReadAllBytes(path));
+            if (faces.Count == 0)
+            {
+                noFace++;
+                chips.Add(_pipeline.Aligner.AlignCentred(image));
+            }
+            else
+            {
+                if (faces.Count > 1)
+                {
+                    multiFace++;
+                }
+                var centre = new Point2(image.Width / 2f, image.Height / 2f);
+                var face = faces.MinBy(f => Square(f.Box.Centre.X - centre.X) + Square(f.Box.Centre.Y - centre.Y))!;
+                chips.Add(_pipeline.Chip(image, face));
+            }
+            if (chips.Count == Batch || i == images.Count - 1)
+            {
+                var withMirrors = new List<byte[]>(chips.Count * 2);
+                foreach (var c in chips)
+                {
+                    withMirrors.Add(c);
+                    withMirrors.Add(FaceAligner.Mirror(c));
+                }
+                var d = _pipeline.EmbedChips(withMirrors, flipAverage: false);
+                const int n = FacePipeline.DescriptorLength;
+                for (var k = 0; k < chips.Count; k++)
+                {
+                    var dst = (start + k) * n;
+                    for (var j = 0; j < n; j++)
+                    {
+                        var a = d[(2 * k * n) + j];
+                        var b = d[(((2 * k) + 1) * n) + j];
+                        plain[dst + j] = a;
+                        flipped[dst + j] = (a + b) * 0.5f;
+                    }
+                }
+                start += chips.Count;
+                chips.Clear();
+            }
+            if ((i + 1) % 100 == 0 || i == images.Count - 1)
+            {
+                progress?.Report((i + 1, images.Count));
+            }
+        }
+
+        var variants = new List<LfwVariantResult>
+        {
+            Score("plain", plain, pairIndex, probes, person),
+            Score("flip-averaged", flipped, pairIndex, probes, person),
+        };
+        return new LfwReport(pairs.Count, images.Count, (double)noFace / images.Count, (double)multiFace / images.Count, probes.Count,
+            FixedThreshold, _pipeline.Options.UseLandmarks ? "dlib-68" : "blazeface-5pt", variants, watch.Elapsed);
+    }
+
+    private static LfwVariantResult Score(string name, float[] descriptors, (int A, int B, bool Same, int Fold)[] pairs, List<int> probes, Dictionary<int, string> person)
+    {
+        var distances = pairs.Select(p => Distance(descriptors, p.A, p.B)).ToArray();
+        var same = pairs.Select(p => p.Same).ToArray();
+        var folds = pairs.Select(p => p.Fold).Distinct().Order().ToArray();
+        var foldAccuracies = new List<double>();
+        foreach (var fold in folds)
+        {
+            var train = Enumerable.Range(0, pairs.Length).Where(i => pairs[i].Fold != fold).ToArray();
+            var test = Enumerable.Range(0, pairs.Length).Where(i => pairs[i].Fold == fold).ToArray();
+            var (threshold, _) = BestThreshold(train.Select(i => distances[i]).ToArray(), train.Select(i => same[i]).ToArray());
+            foldAccuracies.Add(Accuracy(test.Select(i => distances[i]).ToArray(), test.Select(i => same[i]).ToArray(), threshold));
+        }
+        var mean = foldAccuracies.Average();
+        var std = Math.Sqrt(foldAccuracies.Sum(a => (a - mean) * (a - mean)) / foldAccuracies.Count);
+        var (best, bestAccuracy) = BestThreshold(distances, same);
+        var fixedAccuracy = Accuracy(distances, same, FixedThreshold);
+        return new LfwVariantResult(name, foldAccuracies, mean, std, best, bestAccuracy, fixedAccuracy, Rank1(descriptors, probes, person));
+    }
+
+    /// <summary>Sweeps the midpoints between sorted distances; returns the threshold with the highest accuracy.</summary>
+    internal static (double Threshold, double Accuracy) BestThreshold(double[] distances, bool[] same)
+    {
+        var order = Enumerable.Range(0, distances.Length).OrderBy(i => distances[i]).ToArray();
+        // Threshold below everything: all "different".
+        var correct = same.Count(s => !s);
+        var bestCorrect = correct;
+        var best = order.Length > 0 ? distances[order[0]] - 1e-6 : 0;
+        for (var k = 0; k < order.Length; k++)
+        {
+            // Move pair order[k] to "same".
+            correct += same[order[k]] ? 1 : -1;
+            var next = k + 1 < order.Length ? distances[order[k + 1]] : distances[order[k]] + 1e-6;
+            if (correct > bestCorrect && next > distances[order[k]])
+            {
+                bestCorrect = correct;
+                best = (distances[order[k]] + next) / 2;
+            }
+        }
+        return (best, (double)bestCorrect / distances.Length);
+    }
+
+    internal static double Accuracy(double[] distances, bool[] same, double threshold)
+    {
+        var correct = 0;
+        for (var i = 0; i < distances.Length; i++)
+        {
+            if ((distances[i] < threshold) == same[i])
+            {
+                correct++;
+            }
+        }
+        return (double)correct / distances.Length;
+    }
+
+    private static double Rank1(float[] descriptors, List<int> probes, Dictionary<int, string> person)
+    {
+        if (probes.Count == 0)
+        {
+            return double.NaN;
+        }
+        var hits = 0;
+        var lockObj = new object();
+        Parallel.For(0, probes.Count, () => 0, (p, _, local) =>
+        {
+            var best = double.MaxValue;
+            var bestIndex = -1;
+            foreach (var g in probes)
+            {
+                if (g == probes[p])
+                {
+                    continue;
+                }
+                var d = Distance(descriptors, probes[p], g);
+                if (d < best)
+                {
+                    best = d;
+                    bestIndex = g;
+                }
+            }
+            return bestIndex >= 0 && person[bestIndex] == person[probes[p]] ? local + 1 : local;
+        }, local =>
+        {
+            lock (lockObj)
+            {
+                hits += local;
+            }
+        });
+        return (double)hits / probes.Count;
+    }
+
+    private static double Distance(float[] d, int a, int b)
+    {
+        const int n = FacePipeline.DescriptorLength;
+        var x = d.AsSpan(a * n, n);
+        var y = d.AsSpan(b * n, n);
+        float sum = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var t = x[i] - y[i];
+            sum += t * t;
+        }
+        return Math.Sqrt(sum);
+    }
+
+    private static float Square(float v) => v * v;
+
+    private static string Key(string name, int number) => string.Create(CultureInfo.InvariantCulture, $"{name}_{number:0000}");
+
+    internal sealed record Pair(string NameA, int NumberA, string NameB, int NumberB, bool Same, int Fold);
+
+    /// <summary>Reads a View 2 pairs file: header "folds&lt;TAB&gt;n", then per fold n matched and n mismatched lines.</summary>
+    internal static List<Pair> ReadPairs(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException("LFW pairs file not found.", path);
+        }
+        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+        var header = lines[0].Split('\t', ' ');
+        if (header.Length < 2 || !int.TryParse(header[0], CultureInfo.InvariantCulture, out var folds) || !int.TryParse(header[1], CultureInfo.InvariantCulture, out var perSide))
+        {
+            throw new InvalidDataException($"{path}: the header must be '<folds><TAB><pairs per side>'.");
+        }
+        if (lines.Length - 1 != folds * perSide * 2)
+        {
+            throw new InvalidDataException($"{path}: expected {folds * perSide * 2} pair lines, found {lines.Length - 1}.");
+        }
+        var pairs = new List<Pair>(lines.Length - 1);
+        for (var i = 1; i < lines.Length; i++)
+        {
+            var f = lines[i].Split('\t');
+            var fold = (i - 1) / (2 * perSide);
+            pairs.Add(f.Length switch
+            {
+                3 => new Pair(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), f[0], int.Parse(f[2], CultureInfo.InvariantCulture), true, fold),
+                4 => new Pair(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), f[2], int.Parse(f[3], CultureInfo.InvariantCulture), false, fold),
+                _ => throw new InvalidDataException($"{path}:{i + 1}: expected 3 or 4 tab-separated fields."),
+            });
+        }
+        return pairs;
+    }
+}
