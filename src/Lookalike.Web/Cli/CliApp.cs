@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Lookalike.Faces;
+using Lookalike.Faces.Evaluation;
 using Lookalike.Web.Api;
 using Lookalike.Web.Gallery;
 using Spectre.Console;
@@ -24,7 +25,7 @@ public static class CliApp
     /// <summary>Exit code of a runtime failure.</summary>
     public const int Failure = 2;
 
-    private static readonly string[] Verbs = ["import", "query", "export-fvecs", "rebuild-index", "stats", "--help", "-h", "-?"];
+    private static readonly string[] Verbs = ["import", "query", "eval-lfw", "export-fvecs", "bench-pipeline", "rebuild-index", "stats", "--help", "-h", "-?"];
 
     /// <summary>True when the first argument is one of the verbs (otherwise the web app starts).</summary>
     public static bool IsVerb(string[] args) => args is { Length: > 0 } && Verbs.Contains(args[0], StringComparer.Ordinal);
@@ -62,6 +63,18 @@ public static class CliApp
         var stats = new Command("stats", "Gallery and index statistics (loads or rebuilds the index, and says which and how long).");
         stats.SetAction((r, ct) => Guard(console, () => StatsAsync(console, r.GetValue(dataOption), ct)));
         root.Subcommands.Add(stats);
+
+        var lfwDir = new Argument<string>("lfw-dir") { Description = "The LFW folder (<Person>/<Person>_NNNN.jpg)." };
+        var pairs = new Argument<string>("pairs") { Description = "The pairs file (View 2 format, e.g. pairs_folds1-8.txt)." };
+        var eval = new Command("eval-lfw", "LFW verification protocol (10-fold style over the folds present) and rank-1 for the face pipeline.") { lfwDir, pairs };
+        eval.SetAction((r, ct) => Guard(console, () => EvalLfwAsync(console, r.GetValue(dataOption), r.GetValue(lfwDir)!, r.GetValue(pairs)!, ct)));
+        root.Subcommands.Add(eval);
+
+        var photos = new Option<string?>("--photos") { Description = "A folder of photos (searched recursively); default: the gallery's imported photos." };
+        var count = new Option<int>("--count") { Description = "Photos to time (1–10000).", DefaultValueFactory = _ => 300 };
+        var bench = new Command("bench-pipeline", "Time each stage of the face pipeline (decode, detect, landmarks, align, embed) on real photos.") { photos, count };
+        bench.SetAction((r, ct) => Guard(console, () => BenchPipelineAsync(console, r.GetValue(dataOption), r.GetValue(photos), r.GetValue(count), ct)));
+        root.Subcommands.Add(bench);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -223,6 +236,80 @@ public static class CliApp
             console.Write(table);
         }
         return Ok;
+    }
+
+    private static Task<int> EvalLfwAsync(IAnsiConsole console, string? data, string lfwDirectory, string pairsFile, CancellationToken ct)
+    {
+        if (!Directory.Exists(lfwDirectory))
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {lfwDirectory}: no such folder");
+            return Task.FromResult(BadInput);
+        }
+        if (!File.Exists(pairsFile))
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {pairsFile}: no such file");
+            return Task.FromResult(BadInput);
+        }
+        using var host = BuildHost(data);
+        var pipeline = host.Services.GetRequiredService<FacePipeline>();
+        LfwReport? report = null;
+        console.Progress().Start(ctx =>
+        {
+            var task = ctx.AddTask("embedding LFW images", maxValue: 1);
+            report = new LfwVerification(pipeline).Run(lfwDirectory, pairsFile, new SyncProgress<(int Done, int Total)>(p =>
+            {
+                task.MaxValue = Math.Max(1, p.Total);
+                task.Value = p.Done;
+            }), ct);
+            task.Value = task.MaxValue;
+        });
+        console.WriteLine(report!.ToMarkdown());
+        return Task.FromResult(Ok);
+    }
+
+    private static Task<int> BenchPipelineAsync(IAnsiConsole console, string? data, string? folder, int count, CancellationToken ct)
+    {
+        if (count is < 1 or > 10000)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] --count must be between 1 and 10000, got {count}");
+            return Task.FromResult(BadInput);
+        }
+        using var host = BuildHost(data);
+        List<string> files;
+        if (folder is not null)
+        {
+            if (!Directory.Exists(folder))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {folder}: no such folder");
+                return Task.FromResult(BadInput);
+            }
+            files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                .Where(f => !ImportSources.IsHidden(Path.GetRelativePath(folder, f)) && IsPhotoName(f))
+                .Order(StringComparer.Ordinal).Take(count).ToList();
+        }
+        else
+        {
+            files = host.Services.GetRequiredService<GalleryStore>().GetImportedSourcePaths(count).Where(File.Exists).ToList();
+        }
+        if (files.Count == 0)
+        {
+            console.MarkupLine("[red]error:[/] no photos to time: pass --photos <folder> or import a gallery first");
+            return Task.FromResult(BadInput);
+        }
+        ct.ThrowIfCancellationRequested();
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FaceOptions>>().Value;
+        console.MarkupLineInterpolated($"Timing the pipeline on {files.Count} photos…");
+        var report = new PipelineBenchmark(options).Run(files, Math.Min(200, files.Count));
+        console.WriteLine(report.ToMarkdown());
+        return Task.FromResult(Ok);
+    }
+
+    private static bool IsPhotoName(string path) =>
+        Path.GetExtension(path).ToUpperInvariant() is ".JPG" or ".JPEG" or ".PNG" or ".WEBP" or ".BMP" or ".GIF";
+
+    private sealed class SyncProgress<T>(Action<T> callback) : IProgress<T>
+    {
+        public void Report(T value) => callback(value);
     }
 
     private static async Task<int> ExportAsync(IAnsiConsole console, string? data, string path, CancellationToken ct)

@@ -208,6 +208,22 @@ public sealed class GalleryStore
         return set;
     }
 
+    /// <summary>Source paths of the first <paramref name="limit"/> imported photos (folder imports only: zip entries are left out).</summary>
+    public IReadOnlyList<string> GetImportedSourcePaths(int limit)
+    {
+        var list = new List<string>();
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT source_path FROM photos WHERE status = 'imported' AND instr(source_path, '!') = 0 AND source_path NOT LIKE 'upload:%' ORDER BY id LIMIT $n";
+        command.Parameters.AddWithValue("$n", limit);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            list.Add(reader.GetString(0));
+        }
+        return list;
+    }
+
     /// <summary>Content hash → source path of every imported photo.</summary>
     public Dictionary<string, string> GetImportedHashes()
     {

@@ -39,8 +39,23 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
     /// <summary>Neighbours to fetch (1–50). Defaults to 10.</summary>
     public int K { get; private set; } = 10;
 
-    /// <summary>Largest cosine distance shown (0–2). Defaults to 2 (everything).</summary>
-    public float MaxDistance { get; private set; } = 2f;
+    private float? _maxDistance;
+
+    /// <summary>Largest cosine distance shown (0 to <see cref="DistanceScale"/>). Defaults to <see cref="DistanceScale"/> (everything).</summary>
+    public float MaxDistance => Math.Min(_maxDistance ?? DistanceScale, DistanceScale);
+
+    /// <summary>
+    /// Upper end of the distance slider: 1.5 × the largest distance strangers reach to their best match in this gallery,
+    /// rounded up to 0.05 (face descriptors use a small part of the cosine range); 2 for an empty gallery.
+    /// </summary>
+    public float DistanceScale
+    {
+        get
+        {
+            var strangers = index.Current.StrangerDistances();
+            return strangers.Length == 0 ? 2f : Math.Clamp(MathF.Ceiling(strangers[^1] * 1.5f / 0.05f) * 0.05f, 0.1f, 2f);
+        }
+    }
 
     /// <summary>efSearch per query (raised to k). Defaults to the index's.</summary>
     public int EfSearch { get; private set; } = index.Current.Parameters.EfSearch;
@@ -200,7 +215,7 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
     /// <summary>Sets the maximum distance shown (0–2); no new search is needed.</summary>
     public void SetMaxDistance(float distance)
     {
-        MaxDistance = Math.Clamp(distance, 0f, 2f);
+        _maxDistance = Math.Clamp(distance, 0f, 2f);
         Notify();
     }
 

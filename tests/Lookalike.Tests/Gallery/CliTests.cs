@@ -1,0 +1,130 @@
+using Lookalike.Tests.Infrastructure;
+using Lookalike.Web.Cli;
+using Lookalike.Web.Gallery;
+using Spectre.Console;
+
+namespace Lookalike.Tests.Gallery;
+
+/// <summary>The command-line verbs: exit codes and output.</summary>
+[Collection(LfwGalleryCollection.Name)]
+public sealed class CliTests(LfwGalleryFixture gallery)
+{
+    private static (IAnsiConsole Console, StringWriter Output) NewConsole()
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 200;
+        return (console, output);
+    }
+
+    [Theory]
+    [InlineData("import")]
+    [InlineData("stats")]
+    [InlineData("bench-pipeline")]
+    [InlineData("eval-lfw")]
+    public void IsVerb_KnownVerb_True(string verb)
+    {
+        Assert.True(CliApp.IsVerb([verb]));
+    }
+
+    [Fact]
+    public void IsVerb_NoArgumentsOrHostSwitch_False()
+    {
+        Assert.False(CliApp.IsVerb([]));
+        Assert.False(CliApp.IsVerb(["--urls", "http://127.0.0.1:5000"]));
+    }
+
+    [Fact]
+    public async Task Import_MissingFolder_ExitsOneNamingThePath()
+    {
+        var (console, output) = NewConsole();
+        using var data = new TempDirectory();
+
+        var code = await CliApp.RunAsync(["import", "/nonexistent/gallery", "--data", data.Path], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("/nonexistent/gallery", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_UnknownFormat_ExitsOne()
+    {
+        var (console, _) = NewConsole();
+
+        var code = await CliApp.RunAsync(["import", ".", "--format", "flickr"], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+    }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task Query_NotAnImage_ExitsOneNamingFileAndReason()
+    {
+        var (console, output) = NewConsole();
+        using var data = new TempDirectory();
+        var file = Path.Combine(TestPaths.BugInputs, "b08_text_named.jpg");
+
+        var code = await CliApp.RunAsync(["query", file, "--data", data.Path], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("b08_text_named.jpg", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("not an image", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task Query_HeldBackPhoto_PrintsThatPersonFirst()
+    {
+        var (console, output) = NewConsole();
+        var probe = gallery.HeldBack[0];
+
+        var code = await CliApp.RunAsync(["query", probe.Path, "--k", "3", "--data", gallery.DataDirectory], console);
+
+        Assert.Equal(CliApp.Ok, code);
+        var text = output.ToString();
+        Assert.Contains("Face 1", text, StringComparison.Ordinal);
+        var firstRow = text.Split('\n').First(l => l.Contains("│ 1 ", StringComparison.Ordinal));
+        Assert.Contains(probe.Person, firstRow, StringComparison.Ordinal);
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task Stats_ImportedSlice_ReportsLoadedIndex()
+    {
+        var (console, output) = NewConsole();
+
+        var code = await CliApp.RunAsync(["stats", "--data", gallery.DataDirectory], console);
+
+        Assert.Equal(CliApp.Ok, code);
+        Assert.Contains("loaded from file", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task ExportFvecs_ImportedSlice_WritesOneRecordPerFace()
+    {
+        var (console, _) = NewConsole();
+        using var temp = new TempDirectory();
+        var file = Path.Combine(temp.Path, "gallery.fvecs");
+
+        var code = await CliApp.RunAsync(["export-fvecs", file, "--data", gallery.DataDirectory], console);
+
+        Assert.Equal(CliApp.Ok, code);
+        var faces = new GalleryStore(gallery.DataDirectory).GetFaceFingerprint().Count;
+        Assert.Equal(faces * (4L + 128 * 4), new FileInfo(file).Length);
+        var bytes = await File.ReadAllBytesAsync(file);
+        Assert.Equal(128, BitConverter.ToInt32(bytes, 0));
+    }
+
+    [Fact]
+    public async Task EvalLfw_MissingFolder_ExitsOne()
+    {
+        var (console, _) = NewConsole();
+
+        var code = await CliApp.RunAsync(["eval-lfw", "/nonexistent/lfw", "/nonexistent/pairs.txt"], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+    }
+}

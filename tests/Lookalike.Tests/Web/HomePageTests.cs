@@ -1,0 +1,120 @@
+using Bunit;
+using Lookalike.Tests.Gallery;
+using Lookalike.Tests.Infrastructure;
+using Lookalike.Web;
+using Lookalike.Web.Components.Pages.Home;
+using Lookalike.Web.Gallery;
+using Lookalike.Web.Services;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace Lookalike.Tests.Web;
+
+/// <summary>The home page in bUnit over the imported LFW slice with the real pipeline and index.</summary>
+[Collection(LfwGalleryCollection.Name)]
+public sealed class HomePageTests(LfwGalleryFixture gallery) : IAsyncLifetime
+{
+    private readonly BunitContext _ctx = new();
+
+    public async Task InitializeAsync()
+    {
+        if (!gallery.Available)
+        {
+            return;
+        }
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Lookalike:DataDirectory"] = gallery.DataDirectory,
+            ["Lookalike:Faces:ModelDirectory"] = TestPaths.Models,
+        }).Build();
+        _ctx.Services.AddLogging();
+        _ctx.Services.AddLookalikeGallery(configuration);
+        _ctx.Services.AddScoped<LookalikeSession>();
+        _ctx.Services.AddMudServices();
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        await _ctx.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+    }
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    private async Task<IRenderedComponent<Home>> RenderWithPhotoAsync(string path)
+    {
+        var cut = _ctx.Render<Home>();
+        var session = _ctx.Services.GetRequiredService<LookalikeSession>();
+        await cut.InvokeAsync(() => session.AnalyzeAsync(File.ReadAllBytes(path), keepSelection: false));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=match-card]")));
+        return cut;
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task KSlider_MovedToOne_GalleryShowsOneCard()
+    {
+        var cut = await RenderWithPhotoAsync(gallery.HeldBack[0].Path);
+        Assert.True(cut.FindAll("[data-testid=match-card]").Count > 1);
+
+        cut.FindAll("input[type=range]")[0].Input("1");
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=match-card]")));
+        Assert.Equal(gallery.HeldBack[0].Person, cut.Find("[data-testid=match-card]").GetAttribute("data-person"));
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task ThresholdSlider_MovedToZero_NoCardsAndMessage()
+    {
+        var cut = await RenderWithPhotoAsync(gallery.HeldBack[0].Path);
+
+        cut.FindAll("input[type=range]")[1].Input("0");
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=match-card]")));
+        Assert.Contains("No matches within the distance limit", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task FaceBox_ClickSecondFace_SelectionAndResultsSwitch()
+    {
+        var cut = await RenderWithPhotoAsync(Path.Combine(TestPaths.BugInputs, "b12_two_faces_large_left_small_right.jpg"));
+        var before = cut.Find("[data-testid=match-card]").TextContent;
+        Assert.Equal(2, cut.FindAll("[data-testid=face-box]").Count);
+
+        cut.FindAll("[data-testid=face-box]")[1].Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.FindAll("[data-testid=face-box]")[1].GetAttribute("aria-pressed")));
+        Assert.NotEqual(before, cut.Find("[data-testid=match-card]").TextContent);
+    }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task NoFacePhoto_SaysNoFaceDetected()
+    {
+        var cut = _ctx.Render<Home>();
+        var session = _ctx.Services.GetRequiredService<LookalikeSession>();
+
+        await cut.InvokeAsync(() => session.AnalyzeAsync(File.ReadAllBytes(Path.Combine(TestPaths.BugInputs, "b11_flat_gray_640x480.png")), keepSelection: false));
+
+        cut.WaitForAssertion(() => Assert.Contains("No face detected", cut.Find("[data-testid=result-message]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(cut.FindAll("[data-testid=match-card]"));
+    }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task CorruptPhoto_SaysCorruptOrIncomplete()
+    {
+        var cut = _ctx.Render<Home>();
+        var session = _ctx.Services.GetRequiredService<LookalikeSession>();
+
+        await cut.InvokeAsync(() => session.AnalyzeAsync(File.ReadAllBytes(Path.Combine(TestPaths.BugInputs, "b06_truncated_half.jpg")), keepSelection: false));
+
+        cut.WaitForAssertion(() => Assert.Contains("corrupt or incomplete image", cut.Find("[data-testid=result-message]").TextContent, StringComparison.Ordinal));
+    }
+
+    [SharedDataFact("data/lfw")]
+    public void OversizedFile_RefusedFromItsSize()
+    {
+        var cut = _ctx.Render<Home>();
+        var session = _ctx.Services.GetRequiredService<LookalikeSession>();
+
+        var accepted = session.CheckSize(11_000_000);
+
+        Assert.False(accepted);
+        cut.WaitForAssertion(() => Assert.Contains("larger than 10 MB", cut.Find("[data-testid=result-message]").TextContent, StringComparison.Ordinal));
+    }
+}
