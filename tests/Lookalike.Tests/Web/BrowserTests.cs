@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Lookalike.Tests.Gallery;
 using Lookalike.Tests.Infrastructure;
+using Lookalike.Web.Gallery;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Lookalike.Tests.Web;
@@ -186,6 +188,8 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
             await Assertions.Expect(page.Locator("[data-testid=pick-message]")).ToContainTextAsync("efSearch");
             await BrowserApp.DocScreenshotAsync(page, "tuning.png");
         });
+        // The pick is stored; put the shared gallery's default back for the other tests.
+        app.Factory.Services.GetRequiredService<GalleryIndexHost>().SetDefaultEfSearch(64);
     }
 
     [BrowserFact]
