@@ -308,19 +308,3 @@ public sealed partial class HnswIndex
         }
     }
 }
-
-/// <summary>Small helpers over candidate spans.</summary>
-internal static class CandidateSpanExtensions
-{
-    public static bool ContainsId(this ReadOnlySpan<Candidate> span, int id)
-    {
-        foreach (var c in span)
-        {
-            if (c.Id == id)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-}
