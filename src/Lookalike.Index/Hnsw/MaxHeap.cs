@@ -8,17 +8,22 @@ internal sealed unsafe class MaxHeap
     private Candidate[] items = GC.AllocateArray<Candidate>(256, pinned: true);
     private Candidate* p;
 
+    /// <summary>Creates an empty heap with room for 256 items.</summary>
     public MaxHeap() => p = (Candidate*)Unsafe.AsPointer(ref items[0]);
 
+    /// <summary>Number of items.</summary>
     public int Count;
 
+    /// <summary>The root item (undefined when empty).</summary>
     public ref Candidate Top => ref p[0];
 
     /// <summary>The heap's items in heap order (for draining without popping).</summary>
     public Span<Candidate> Items => new(p, Count);
 
+    /// <summary>Empties the heap. O(1).</summary>
     public void Clear() => Count = 0;
 
+    /// <summary>Adds an item. O(log n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(float distance, int id)
     {
@@ -40,6 +45,7 @@ internal sealed unsafe class MaxHeap
         p[i] = new Candidate(distance, id);
     }
 
+    /// <summary>Removes and returns the root. O(log n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Candidate Pop()
     {

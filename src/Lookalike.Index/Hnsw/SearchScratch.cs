@@ -18,7 +18,10 @@ internal sealed unsafe class SearchScratch
     private ushort epoch;
     private bool inUse;
 
+    /// <summary>Visited tags, one per node id (pinned); a node is visited when its tag equals the current epoch.</summary>
     public ushort* Tags;
+
+    /// <summary>Length of <see cref="Tags"/>; ids at or above it (nodes added after the search started) are skipped.</summary>
     public int TagCount;
 
     /// <summary>Candidates to expand, nearest on top.</summary>
@@ -28,15 +31,29 @@ internal sealed unsafe class SearchScratch
     public readonly MaxHeap Results = new();
 
     /// <summary>Working lists for the selection heuristic (Algorithm 4).</summary>
+    /// <summary>Candidates in ascending distance (input of the heuristic).</summary>
     public Candidate[] Work = GC.AllocateArray<Candidate>(64, pinned: true);
+    /// <summary>Candidates the heuristic kept.</summary>
     public Candidate[] Kept = GC.AllocateArray<Candidate>(64, pinned: true);
+
+    private readonly int[] pendingArray = GC.AllocateArray<int>(513, pinned: true);
+
+    /// <summary>Creates the scratch of one thread.</summary>
+    public SearchScratch() => Pending = (int*)Unsafe.AsPointer(ref pendingArray[0]);
+
+    /// <summary>Unvisited neighbours of the node being expanded (room for M0 ≤ 512 ids; pinned).</summary>
+    public int* Pending { get; }
 
     /// <summary>Normalised copy of a cosine query.</summary>
     public float[] Query = GC.AllocateArray<float>(0, pinned: true);
 
     /// <summary>Search counters of the current search.</summary>
     public int DistanceCount;
+
+    /// <summary>Neighbour-list expansions of the current search.</summary>
     public int HopCount;
+
+    /// <summary>Nodes marked visited on layer 0 of the current search.</summary>
     public int VisitCount;
 
     /// <summary>Takes this thread's scratch (a fresh one if it is already in use further up the stack, e.g. a filter
@@ -70,6 +87,7 @@ internal sealed unsafe class SearchScratch
         return epoch;
     }
 
+    /// <summary>Grows <see cref="Work"/> and <see cref="Kept"/> to hold at least <paramref name="n"/> items.</summary>
     public void EnsureWork(int n)
     {
         if (Work.Length < n)
