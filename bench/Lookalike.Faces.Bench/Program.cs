@@ -38,12 +38,12 @@ switch (verb)
     {
         using var pipeline = new FacePipeline(options);
         var lfw = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : "../shared/data/lfw";
-        var report = new Lookalike.Faces.Evaluation.LfwVerification(pipeline).Run(lfw,
+        var report = new Lookalike.Faces.Evaluation.LfwVerification(pipeline) { CompareAlignments = args.Contains("--compare") }.Run(lfw,
             progress: new Progress<(int Done, int Total)>(p => { if (p.Done % 1000 == 0 || p.Done == p.Total) { Console.Error.WriteLine($"{p.Done}/{p.Total}"); } }));
         Console.WriteLine(report.ToMarkdown());
         foreach (var v in report.Variants)
         {
-            Console.WriteLine($"{v.Variant}: folds {string.Join(" ", v.FoldAccuracies.Select(a => (a * 100).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}");
+            Console.WriteLine($"{v.Alignment} {v.Variant}: folds {string.Join(" ", v.FoldAccuracies.Select(a => (a * 100).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}");
         }
         return 0;
     }
@@ -56,6 +56,6 @@ switch (verb)
         return 0;
     }
     default:
-        Console.WriteLine("verbs: chips <image> <outdir> | eval-lfw [lfw dir] | bench-pipeline [lfw dir]; options --front, --flip, --landmarks, --threads, --min-face, --min-score");
+        Console.WriteLine("verbs: chips <image> <outdir> | eval-lfw [lfw dir] | bench-pipeline [lfw dir]; options --compare (all alignments), --front, --flip, --landmarks, --threads, --min-face, --min-score");
         return 2;
 }

@@ -163,6 +163,10 @@ public sealed class FacePipeline : IDisposable
         return Chip(image, face, ref ticks);
     }
 
+    /// <summary>The 68 landmarks of a face (only when <see cref="FaceOptions.UseLandmarks"/> is set).</summary>
+    internal IReadOnlyList<Point2> Landmarks(RgbImage image, DetectedFace face) =>
+        (_landmarker ?? throw new InvalidOperationException("UseLandmarks is off.")).Detect(image, face);
+
     private byte[] Chip(RgbImage image, DetectedFace face, ref long landmarkTicks)
     {
         if (_landmarker is null)

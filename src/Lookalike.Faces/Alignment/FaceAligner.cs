@@ -80,6 +80,65 @@ public sealed class FaceAligner
         return Warp(image, chipToImage.Inverse(), ChipSize);
     }
 
+    /// <summary>
+    /// Aligns a face the way dlib's <c>get_face_chip_details(shape, 150, 0.25)</c> does for a 68-point shape: the 32
+    /// points 27–54 and 60–64 (nose, eyes, outer and upper-inner lips; brows and lower lip ignored) are fitted to dlib's
+    /// mean face (least squares, chip → image).
+    /// </summary>
+    /// <param name="image">The upright photo.</param>
+    /// <param name="landmarks68">The 68 iBUG landmarks in source pixels.</param>
+    /// <returns>The chip: row-major [150, 150, 3] RGB bytes.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">Fewer than 68 landmarks.</exception>
+    public byte[] AlignDlib68(RgbImage image, IReadOnlyList<Point2> landmarks68)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(landmarks68);
+        if (landmarks68.Count < 68)
+        {
+            throw new ArgumentException("68 landmarks are needed.", nameof(landmarks68));
+        }
+        var chipPoints = new List<Point2>(32);
+        var imagePoints = new List<Point2>(32);
+        for (var i = 27; i < 68; i++)
+        {
+            if (i is (>= 55 and <= 59) or (>= 65 and <= 67))
+            {
+                continue;
+            }
+            chipPoints.Add(new Point2(
+                (DlibPadding + DlibMeanShapeX[i - 17]) / (1 + (2 * DlibPadding)) * ChipSize,
+                (DlibPadding + DlibMeanShapeY[i - 17]) / (1 + (2 * DlibPadding)) * ChipSize));
+            imagePoints.Add(new Point2(landmarks68[i].X - 0.5f, landmarks68[i].Y - 0.5f));
+        }
+        var chipToImage = SimilarityTransform.Fit(chipPoints.ToArray(), imagePoints.ToArray(), []);
+        return Warp(image, chipToImage.Inverse(), ChipSize);
+    }
+
+    /// <summary>dlib's mean face, points 17–67 (dlib/image_transforms/interpolation.h, get_face_chip_details), x in [0, 1].</summary>
+    private static readonly float[] DlibMeanShapeX =
+    [
+        0.000213256f, 0.0752622f, 0.18113f, 0.29077f, 0.393397f, 0.586856f, 0.689483f, 0.799124f,
+        0.904991f, 0.98004f, 0.490127f, 0.490127f, 0.490127f, 0.490127f, 0.36688f, 0.426036f,
+        0.490127f, 0.554217f, 0.613373f, 0.121737f, 0.187122f, 0.265825f, 0.334606f, 0.260918f,
+        0.182743f, 0.645647f, 0.714428f, 0.793132f, 0.858516f, 0.79751f, 0.719335f, 0.254149f,
+        0.340985f, 0.428858f, 0.490127f, 0.551395f, 0.639268f, 0.726104f, 0.642159f, 0.556721f,
+        0.490127f, 0.423532f, 0.338094f, 0.290379f, 0.428096f, 0.490127f, 0.552157f, 0.689874f,
+        0.553364f, 0.490127f, 0.42689f,
+    ];
+
+    /// <summary>dlib's mean face, points 17–67, y in [0, 1].</summary>
+    private static readonly float[] DlibMeanShapeY =
+    [
+        0.106454f, 0.038915f, 0.0187482f, 0.0344891f, 0.0773906f, 0.0773906f, 0.0344891f,
+        0.0187482f, 0.038915f, 0.106454f, 0.203352f, 0.307009f, 0.409805f, 0.515625f, 0.587326f,
+        0.609345f, 0.628106f, 0.609345f, 0.587326f, 0.216423f, 0.178758f, 0.179852f, 0.231733f,
+        0.245099f, 0.244077f, 0.231733f, 0.179852f, 0.178758f, 0.216423f, 0.244077f, 0.245099f,
+        0.780233f, 0.745405f, 0.727388f, 0.742578f, 0.727388f, 0.745405f, 0.780233f, 0.864805f,
+        0.902192f, 0.909281f, 0.902192f, 0.864805f, 0.784792f, 0.778746f, 0.785343f, 0.778746f,
+        0.784792f, 0.824182f, 0.831803f, 0.824182f,
+    ];
+
     /// <summary>Padding of dlib's face chips for the descriptor (0.25 of the face size on each side).</summary>
     private const float DlibPadding = 0.25f;
 

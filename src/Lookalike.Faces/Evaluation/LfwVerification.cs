@@ -15,7 +15,11 @@ namespace Lookalike.Faces.Evaluation;
 /// <param name="Rank1">Identification rank-1 in [0, 1]: share of probes whose nearest other image (Euclidean) shows the same person.</param>
 public sealed record LfwVariantResult(
     string Variant, IReadOnlyList<double> FoldAccuracies, double MeanAccuracy, double StdAccuracy,
-    double BestThreshold, double BestThresholdAccuracy, double FixedThresholdAccuracy, double Rank1);
+    double BestThreshold, double BestThresholdAccuracy, double FixedThresholdAccuracy, double Rank1)
+{
+    /// <summary>How the chips were aligned: "blazeface-5pt", "dlib-5pt" (5 of the 68 landmarks), "dlib-68pt" (dlib's 68-point mean face) or an ensemble "a + b" (mean of the variants' descriptors).</summary>
+    public string Alignment { get; init; } = "";
+}
 
 /// <summary>Result of <see cref="LfwVerification.Run"/>.</summary>
 /// <param name="Pairs">Number of pairs scored (8 folds × 600 = 4,800).</param>
@@ -24,8 +28,8 @@ public sealed record LfwVariantResult(
 /// <param name="MultiFaceRate">Share of images with several faces (the one nearest the centre was used).</param>
 /// <param name="Rank1Probes">Probes of the rank-1 test (images of people with ≥ 2 images).</param>
 /// <param name="FixedThreshold">The fixed Euclidean threshold reported (dlib's 0.6).</param>
-/// <param name="Alignment">Alignment used: "blazeface-5pt" or "dlib-68".</param>
-/// <param name="Variants">Plain and flip-averaged results.</param>
+/// <param name="Alignment">Alignment of the pipeline's own configuration: "blazeface-5pt" or "dlib-5pt".</param>
+/// <param name="Variants">Plain and flip-averaged results per alignment (several with <see cref="LfwVerification.CompareAlignments"/>).</param>
 /// <param name="Elapsed">Wall-clock time of the run.</param>
 public sealed record LfwReport(
     int Pairs, int Images, double NoFaceRate, double MultiFaceRate, int Rank1Probes, double FixedThreshold, string Alignment,
@@ -43,7 +47,7 @@ public sealed record LfwReport(
         foreach (var v in Variants)
         {
             lines.Add(string.Format(inv, "| {0} | {1} | {2:0.00}% ± {3:0.00} | {4:0.000} | {5:0.00}% | {6:0.00}% | {7:0.00}% |",
-                Alignment, v.Variant, v.MeanAccuracy * 100, v.StdAccuracy * 100, v.BestThreshold, v.BestThresholdAccuracy * 100,
+                v.Alignment, v.Variant, v.MeanAccuracy * 100, v.StdAccuracy * 100, v.BestThreshold, v.BestThresholdAccuracy * 100,
                 v.FixedThresholdAccuracy * 100, v.Rank1 * 100));
         }
         lines.Add(string.Format(inv, "\n{0} pairs, {1} images, no face {2:0.00}%, several faces {3:0.00}%, {4} rank-1 probes, {5:0} s",
@@ -79,6 +83,13 @@ public sealed class LfwVerification
         ArgumentNullException.ThrowIfNull(pipeline);
         _pipeline = pipeline;
     }
+
+    /// <summary>
+    /// false (default): evaluate the pipeline's own alignment. true: also run the 68-point landmark network and report
+    /// every alignment (BlazeFace 5-point template, dlib 5 points, dlib 68-point mean face) and the mean of the first two
+    /// descriptors, from one pass over the images (about 3× the embedding time).
+    /// </summary>
+    public bool CompareAlignments { get; init; }
 
     /// <summary>Runs the protocol.</summary>
     /// <param name="lfwDirectory">The LFW folder: <c>&lt;Person&gt;/&lt;Person&gt;_NNNN.jpg</c> and <c>pairs_folds1-8.txt</c>.</param>
@@ -126,12 +137,17 @@ public sealed class LfwVerification
             }
         }
 
-        // Descriptors: plain and flip-averaged, for every image.
-        var plain = new float[images.Count * FacePipeline.DescriptorLength];
-        var flipped = new float[images.Count * FacePipeline.DescriptorLength];
+        // Chips per image for each alignment; descriptors plain and flip-averaged.
+        var own = _pipeline.Options.UseLandmarks ? "dlib-5pt" : "blazeface-5pt";
+        using var landmarker = CompareAlignments && !_pipeline.Options.UseLandmarks ? new Landmarks.FaceLandmarker(_pipeline.Options) : null;
+        var alignments = CompareAlignments ? new[] { "blazeface-5pt", "dlib-5pt", "dlib-68pt" } : [own];
+        const int n = FacePipeline.DescriptorLength;
+        var plain = alignments.Select(_ => new float[images.Count * n]).ToArray();
+        var flipped = alignments.Select(_ => new float[images.Count * n]).ToArray();
         int noFace = 0, multiFace = 0;
-        var chips = new List<byte[]>(Batch);
+        var chips = new List<byte[]>(Batch * alignments.Length * 2);
         var start = 0;
+        var pending = 0;
         for (var i = 0; i < images.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -141,7 +157,12 @@ public sealed class LfwVerification
             if (faces.Count == 0)
             {
                 noFace++;
-                chips.Add(_pipeline.Aligner.AlignCentred(image));
+                var centred = _pipeline.Aligner.AlignCentred(image);
+                foreach (var _ in alignments)
+                {
+                    chips.Add(centred);
+                    chips.Add(FaceAligner.Mirror(centred));
+                }
             }
             else
             {
@@ -151,30 +172,43 @@ public sealed class LfwVerification
                 }
                 var centre = new Point2(image.Width / 2f, image.Height / 2f);
                 var face = faces.MinBy(f => Square(f.Box.Centre.X - centre.X) + Square(f.Box.Centre.Y - centre.Y))!;
-                chips.Add(_pipeline.Chip(image, face));
-            }
-            if (chips.Count == Batch || i == images.Count - 1)
-            {
-                var withMirrors = new List<byte[]>(chips.Count * 2);
-                foreach (var c in chips)
+                if (!CompareAlignments)
                 {
-                    withMirrors.Add(c);
-                    withMirrors.Add(FaceAligner.Mirror(c));
+                    var chip = _pipeline.Chip(image, face);
+                    chips.Add(chip);
+                    chips.Add(FaceAligner.Mirror(chip));
                 }
-                var d = _pipeline.EmbedChips(withMirrors, flipAverage: false);
-                const int n = FacePipeline.DescriptorLength;
-                for (var k = 0; k < chips.Count; k++)
+                else
                 {
-                    var dst = (start + k) * n;
-                    for (var j = 0; j < n; j++)
+                    var landmarks = landmarker is not null ? landmarker.Detect(image, face) : _pipeline.Landmarks(image, face);
+                    foreach (var chip in new[] { _pipeline.Aligner.Align(image, face), _pipeline.Aligner.AlignDlib(image, landmarks), _pipeline.Aligner.AlignDlib68(image, landmarks) })
                     {
-                        var a = d[(2 * k * n) + j];
-                        var b = d[(((2 * k) + 1) * n) + j];
-                        plain[dst + j] = a;
-                        flipped[dst + j] = (a + b) * 0.5f;
+                        chips.Add(chip);
+                        chips.Add(FaceAligner.Mirror(chip));
                     }
                 }
-                start += chips.Count;
+            }
+            pending++;
+            if (pending == Batch || i == images.Count - 1)
+            {
+                var d = _pipeline.EmbedChips(chips, flipAverage: false);
+                for (var k = 0; k < pending; k++)
+                {
+                    var dst = (start + k) * n;
+                    for (var a = 0; a < alignments.Length; a++)
+                    {
+                        var src = ((k * alignments.Length) + a) * 2 * n;
+                        for (var j = 0; j < n; j++)
+                        {
+                            var x = d[src + j];
+                            var y = d[src + n + j];
+                            plain[a][dst + j] = x;
+                            flipped[a][dst + j] = (x + y) * 0.5f;
+                        }
+                    }
+                }
+                start += pending;
+                pending = 0;
                 chips.Clear();
             }
             if ((i + 1) % 100 == 0 || i == images.Count - 1)
@@ -183,13 +217,23 @@ public sealed class LfwVerification
             }
         }
 
-        var variants = new List<LfwVariantResult>
+        var variants = new List<LfwVariantResult>();
+        for (var a = 0; a < alignments.Length; a++)
         {
-            Score("plain", plain, pairIndex, probes, person),
-            Score("flip-averaged", flipped, pairIndex, probes, person),
-        };
+            variants.Add(Score("plain", plain[a], pairIndex, probes, person) with { Alignment = alignments[a] });
+            variants.Add(Score("flip-averaged", flipped[a], pairIndex, probes, person) with { Alignment = alignments[a] });
+        }
+        if (alignments.Length > 1)
+        {
+            var ensemble = new float[images.Count * n];
+            for (var j = 0; j < ensemble.Length; j++)
+            {
+                ensemble[j] = (flipped[0][j] + flipped[1][j]) * 0.5f;
+            }
+            variants.Add(Score("flip-averaged", ensemble, pairIndex, probes, person) with { Alignment = alignments[0] + " + " + alignments[1] });
+        }
         return new LfwReport(pairs.Count, images.Count, (double)noFace / images.Count, (double)multiFace / images.Count, probes.Count,
-            FixedThreshold, _pipeline.Options.UseLandmarks ? "dlib-68" : "blazeface-5pt", variants, watch.Elapsed);
+            FixedThreshold, own, variants, watch.Elapsed);
     }
 
     private static LfwVariantResult Score(string name, float[] descriptors, (int A, int B, bool Same, int Fold)[] pairs, List<int> probes, Dictionary<int, string> person)

@@ -135,9 +135,15 @@ internal static unsafe class VectorMath
     }
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> scaled to unit Euclidean length
-    /// (norm accumulated in double, so large finite components do not overflow). The caller has rejected zero vectors.</summary>
+    /// (SIMD float norm; recomputed in double when the float sum overflows or underflows). The caller has rejected zero vectors.</summary>
     public static void NormalizeInto(ReadOnlySpan<float> source, Span<float> destination)
     {
+        var f = Dot(source, source);
+        if (float.IsNormal(f))
+        {
+            TensorPrimitives.Multiply(source, 1f / MathF.Sqrt(f), destination);
+            return;
+        }
         double s = 0;
         foreach (var v in source)
         {

@@ -36,10 +36,11 @@ public sealed partial class HnswIndex
                     if (freeSlots.TryPop(out id))
                     {
                         reused = true;
-                        deletedSlots--;
                         level = store.Level(id);
                         store.Rewrite(id, stored, label);
                         store.SetDeleted(id, false);
+                        // After the rewrite: a search that sees no deleted slots must not meet a half-reused one.
+                        Volatile.Write(ref deletedSlots, deletedSlots - 1);
                     }
                     else
                     {
@@ -306,21 +307,5 @@ public sealed partial class HnswIndex
             }
             a[j + 1] = x;
         }
-    }
-}
-
-/// <summary>Small helpers over candidate spans.</summary>
-internal static class CandidateSpanExtensions
-{
-    public static bool ContainsId(this ReadOnlySpan<Candidate> span, int id)
-    {
-        foreach (var c in span)
-        {
-            if (c.Id == id)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 }

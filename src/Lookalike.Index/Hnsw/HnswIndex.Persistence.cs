@@ -138,7 +138,7 @@ public sealed partial class HnswIndex
                     EfConstruction = efc,
                     DefaultEfSearch = efs,
                     Seed = seed,
-                    InitialCapacity = Math.Max(1, Math.Max(initial, slots)),
+                    InitialCapacity = initial,
                 };
                 options.Validate();
             }
@@ -173,7 +173,7 @@ public sealed partial class HnswIndex
             }
 
             fs.Position = IndexFile.HeaderBytes;
-            var index = new HnswIndex(options);
+            var index = new HnswIndex(options, Math.Max(initial, slots));
             index.ReadRecords(r, slots, live, entryId, topLayer, rng);
             if (fs.Position != length - IndexFile.ChecksumBytes)
             {

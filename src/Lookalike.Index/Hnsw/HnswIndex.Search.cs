@@ -190,6 +190,10 @@ public sealed partial class HnswIndex
             for (var j = 1; j <= count; j++)
             {
                 var n = links[j];
+                if ((uint)n >= (uint)sc.TagCount)
+                {
+                    continue; // added after this search sized its visited set: not ours to visit
+                }
                 var d = Distance(q, store.Vector(n));
                 sc.DistanceCount++;
                 tracer.Distance(layer, n);
@@ -223,10 +227,12 @@ public sealed partial class HnswIndex
         var maxLinks = layer == 0 ? m0 : m;
         var visits = 1;
         var distances = 0;
+        var pending = sc.Pending;
+        var anyDeleted = Volatile.Read(ref deletedSlots) > 0;
 
         tags[ep] = tag;
         var lower = float.MaxValue;
-        if (Accept(ep, filter, exclude))
+        if (Accept(ep, filter, exclude, anyDeleted))
         {
             res.Push(epD, ep);
             lower = epD;
@@ -244,44 +250,40 @@ public sealed partial class HnswIndex
             sc.HopCount++;
             tracer.Hop(layer, c.Id);
 
+            // Pass 1: mark the unvisited neighbours and prefetch their vectors, so that all their cache misses are
+            // in flight together (memory-level parallelism) before pass 2 computes the distances in order.
             var links = st.Links(c.Id, layer);
             var count = Math.Min(Volatile.Read(ref links[0]), maxLinks);
-            if (Sse.IsSupported && count > 0)
-            {
-                var first = links[1];
-                if ((uint)first < tagCount)
-                {
-                    Sse.Prefetch0(tags + first);
-                    Sse.Prefetch0(st.Vector(first));
-                }
-            }
+            var fresh = 0;
             for (var j = 1; j <= count; j++)
             {
                 var n = links[j];
-                if (Sse.IsSupported && j < count)
-                {
-                    var next = links[j + 1];
-                    if ((uint)next < tagCount)
-                    {
-                        Sse.Prefetch0(tags + next);
-                        var nv = st.Record(next);
-                        Sse.Prefetch0(nv);
-                        Sse.Prefetch0(nv + 64);
-                    }
-                }
                 if ((uint)n >= tagCount || tags[n] == tag)
                 {
                     continue;
                 }
                 tags[n] = tag;
-                visits++;
+                pending[fresh++] = n;
+                if (Sse.IsSupported)
+                {
+                    var nv = st.Record(n);
+                    Sse.Prefetch0(nv);
+                    Sse.Prefetch0(nv + 64);
+                }
+            }
+            visits += fresh;
+
+            // Pass 2: distances and heap updates.
+            for (var j = 0; j < fresh; j++)
+            {
+                var n = pending[j];
                 var d = Distance(q, st.Vector(n));
                 distances++;
                 tracer.Distance(layer, n);
                 if (res.Count < ef || d < lower)
                 {
                     cand.Push(d, n);
-                    if (Accept(n, filter, exclude))
+                    if (Accept(n, filter, exclude, anyDeleted))
                     {
                         res.Push(d, n);
                         if (res.Count > ef)
@@ -306,8 +308,8 @@ public sealed partial class HnswIndex
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Accept(int id, Func<long, bool>? filter, int exclude) =>
-        id != exclude && !store.IsDeleted(id) && (filter is null || filter(store.Label(id)));
+    private bool Accept(int id, Func<long, bool>? filter, int exclude, bool anyDeleted) =>
+        id != exclude && (!anyDeleted || !store.IsDeleted(id)) && (filter is null || filter(store.Label(id)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private unsafe float Distance(float* a, float* b) =>

@@ -59,6 +59,13 @@ public sealed partial class HnswIndex : IVectorIndex
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range (e.g. <c>InitialCapacity</c> ≤ 0, <c>M</c> &lt; 2).</exception>
     public HnswIndex(HnswOptions options)
+        : this(options, options?.InitialCapacity ?? 0)
+    {
+    }
+
+    /// <summary>Creates an empty index with room for <paramref name="capacity"/> nodes in its first segment
+    /// (<see cref="Load(string)"/> sizes it for the file while keeping the saved options unchanged).</summary>
+    private HnswIndex(HnswOptions options, int capacity)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -70,7 +77,7 @@ public sealed partial class HnswIndex : IVectorIndex
         efConstruction = Math.Max(options.EfConstruction, options.M);
         levelMultiplier = 1.0 / Math.Log(options.M);
         rngState = (ulong)(uint)options.Seed * 0x9E3779B97F4A7C15UL;
-        store = new NodeStore(dimension, m, options.InitialCapacity);
+        store = new NodeStore(dimension, m, Math.Max(capacity, 1));
     }
 
     /// <summary>The options the index was created with.</summary>

@@ -30,6 +30,7 @@ internal sealed unsafe class NodeStore
     private int capacity;
     private int segmentCount;
 
+    /// <summary>Creates the store and its first segment of <c>RoundUpToPowerOf2(max(16, initialCapacity))</c> records.</summary>
     public NodeStore(int dimension, int m, int initialCapacity)
     {
         Dimension = dimension;
@@ -69,10 +70,15 @@ internal sealed unsafe class NodeStore
     /// <summary>Bytes per record (multiple of 64).</summary>
     public int Stride { get; }
 
+    /// <summary>Byte offset of the label (i64) in a record.</summary>
     public int LabelOffset { get; }
+    /// <summary>Byte offset of the level (i32).</summary>
     public int LevelOffset { get; }
+    /// <summary>Byte offset of the flags (i32; 1 = removed).</summary>
     public int FlagsOffset { get; }
+    /// <summary>Byte offset of the spin-lock word (i32).</summary>
     public int LockOffset { get; }
+    /// <summary>Byte offset of the layer-0 list: count (i32) then M0 ids.</summary>
     public int Links0Offset { get; }
 
     /// <summary>Nodes that fit in the allocated segments.</summary>
@@ -106,12 +112,15 @@ internal sealed unsafe class NodeStore
         return (byte*)segments[s] + (off * Stride);
     }
 
+    /// <summary>Address of the node's vector (first bytes of its record, 64-byte aligned).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float* Vector(int id) => (float*)Record(id);
 
+    /// <summary>The caller's label stored with the node.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long Label(int id) => *(long*)(Record(id) + LabelOffset);
 
+    /// <summary>The node's top layer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Level(int id) => *(int*)(Record(id) + LevelOffset);
 
@@ -119,6 +128,7 @@ internal sealed unsafe class NodeStore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsDeleted(int id) => Volatile.Read(ref *(int*)(Record(id) + FlagsOffset)) != 0;
 
+    /// <summary>Sets or clears the removed flag (release write).</summary>
     public void SetDeleted(int id, bool deleted) => Volatile.Write(ref *(int*)(Record(id) + FlagsOffset), deleted ? 1 : 0);
 
     /// <summary>Link list of <paramref name="id"/> on <paramref name="layer"/>: pointer to <c>[count][ids…]</c>.

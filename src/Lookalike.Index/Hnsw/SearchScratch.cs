@@ -3,20 +3,6 @@ using System.Runtime.InteropServices;
 
 namespace Lookalike.Index.Hnsw;
 
-/// <summary>A candidate: distance to the query and node id.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct Candidate
-{
-    public float Distance;
-    public int Id;
-
-    public Candidate(float distance, int id)
-    {
-        Distance = distance;
-        Id = id;
-    }
-}
-
 /// <summary>
 /// Per-thread search state, reused across searches so that a query allocates nothing: an epoch-tagged visited set
 /// (<c>ushort</c> tags, cleared by bumping the epoch, a full clear only every 65,535 searches, as hnswlib's
@@ -32,7 +18,10 @@ internal sealed unsafe class SearchScratch
     private ushort epoch;
     private bool inUse;
 
+    /// <summary>Visited tags, one per node id (pinned); a node is visited when its tag equals the current epoch.</summary>
     public ushort* Tags;
+
+    /// <summary>Length of <see cref="Tags"/>; ids at or above it (nodes added after the search started) are skipped.</summary>
     public int TagCount;
 
     /// <summary>Candidates to expand, nearest on top.</summary>
@@ -42,15 +31,29 @@ internal sealed unsafe class SearchScratch
     public readonly MaxHeap Results = new();
 
     /// <summary>Working lists for the selection heuristic (Algorithm 4).</summary>
+    /// <summary>Candidates in ascending distance (input of the heuristic).</summary>
     public Candidate[] Work = GC.AllocateArray<Candidate>(64, pinned: true);
+    /// <summary>Candidates the heuristic kept.</summary>
     public Candidate[] Kept = GC.AllocateArray<Candidate>(64, pinned: true);
+
+    private readonly int[] pendingArray = GC.AllocateArray<int>(513, pinned: true);
+
+    /// <summary>Creates the scratch of one thread.</summary>
+    public SearchScratch() => Pending = (int*)Unsafe.AsPointer(ref pendingArray[0]);
+
+    /// <summary>Unvisited neighbours of the node being expanded (room for M0 ≤ 512 ids; pinned).</summary>
+    public int* Pending { get; }
 
     /// <summary>Normalised copy of a cosine query.</summary>
     public float[] Query = GC.AllocateArray<float>(0, pinned: true);
 
     /// <summary>Search counters of the current search.</summary>
     public int DistanceCount;
+
+    /// <summary>Neighbour-list expansions of the current search.</summary>
     public int HopCount;
+
+    /// <summary>Nodes marked visited on layer 0 of the current search.</summary>
     public int VisitCount;
 
     /// <summary>Takes this thread's scratch (a fresh one if it is already in use further up the stack, e.g. a filter
@@ -84,6 +87,7 @@ internal sealed unsafe class SearchScratch
         return epoch;
     }
 
+    /// <summary>Grows <see cref="Work"/> and <see cref="Kept"/> to hold at least <paramref name="n"/> items.</summary>
     public void EnsureWork(int n)
     {
         if (Work.Length < n)
@@ -106,154 +110,5 @@ internal sealed unsafe class SearchScratch
         {
             Query = GC.AllocateArray<float>(dimension, pinned: true);
         }
-    }
-}
-
-/// <summary>Binary min-heap of candidates on a pinned, growing array (nearest on top).</summary>
-internal sealed unsafe class MinHeap
-{
-    private Candidate[] items = GC.AllocateArray<Candidate>(256, pinned: true);
-    private Candidate* p;
-
-    public MinHeap() => p = (Candidate*)Unsafe.AsPointer(ref items[0]);
-
-    public int Count;
-
-    public ref Candidate Top => ref p[0];
-
-    public void Clear() => Count = 0;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Push(float distance, int id)
-    {
-        if (Count == items.Length)
-        {
-            GrowArray();
-        }
-        var i = Count++;
-        while (i > 0)
-        {
-            var parent = (i - 1) >> 1;
-            if (p[parent].Distance <= distance)
-            {
-                break;
-            }
-            p[i] = p[parent];
-            i = parent;
-        }
-        p[i] = new Candidate(distance, id);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Candidate Pop()
-    {
-        var top = p[0];
-        var last = p[--Count];
-        var n = Count;
-        var i = 0;
-        while (true)
-        {
-            var c = (2 * i) + 1;
-            if (c >= n)
-            {
-                break;
-            }
-            if (c + 1 < n && p[c + 1].Distance < p[c].Distance)
-            {
-                c++;
-            }
-            if (p[c].Distance >= last.Distance)
-            {
-                break;
-            }
-            p[i] = p[c];
-            i = c;
-        }
-        p[i] = last;
-        return top;
-    }
-
-    private void GrowArray()
-    {
-        var bigger = GC.AllocateArray<Candidate>(items.Length * 2, pinned: true);
-        items.AsSpan().CopyTo(bigger);
-        items = bigger;
-        p = (Candidate*)Unsafe.AsPointer(ref items[0]);
-    }
-}
-
-/// <summary>Binary max-heap of candidates on a pinned, growing array (farthest on top).</summary>
-internal sealed unsafe class MaxHeap
-{
-    private Candidate[] items = GC.AllocateArray<Candidate>(256, pinned: true);
-    private Candidate* p;
-
-    public MaxHeap() => p = (Candidate*)Unsafe.AsPointer(ref items[0]);
-
-    public int Count;
-
-    public ref Candidate Top => ref p[0];
-
-    /// <summary>The heap's items in heap order (for draining without popping).</summary>
-    public Span<Candidate> Items => new(p, Count);
-
-    public void Clear() => Count = 0;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Push(float distance, int id)
-    {
-        if (Count == items.Length)
-        {
-            GrowArray();
-        }
-        var i = Count++;
-        while (i > 0)
-        {
-            var parent = (i - 1) >> 1;
-            if (p[parent].Distance >= distance)
-            {
-                break;
-            }
-            p[i] = p[parent];
-            i = parent;
-        }
-        p[i] = new Candidate(distance, id);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Candidate Pop()
-    {
-        var top = p[0];
-        var last = p[--Count];
-        var n = Count;
-        var i = 0;
-        while (true)
-        {
-            var c = (2 * i) + 1;
-            if (c >= n)
-            {
-                break;
-            }
-            if (c + 1 < n && p[c + 1].Distance > p[c].Distance)
-            {
-                c++;
-            }
-            if (p[c].Distance <= last.Distance)
-            {
-                break;
-            }
-            p[i] = p[c];
-            i = c;
-        }
-        p[i] = last;
-        return top;
-    }
-
-    private void GrowArray()
-    {
-        var bigger = GC.AllocateArray<Candidate>(items.Length * 2, pinned: true);
-        items.AsSpan().CopyTo(bigger);
-        items = bigger;
-        p = (Candidate*)Unsafe.AsPointer(ref items[0]);
     }
 }

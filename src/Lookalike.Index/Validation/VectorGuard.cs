@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Lookalike.Index.Validation;
 
@@ -15,6 +17,11 @@ internal static class VectorGuard
         {
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture, $"{Who(label)}expected {dimension} dimensions, got {vector.Length}"), paramName);
+        }
+
+        if (AllFinite(vector) && metric != DistanceMetric.Cosine)
+        {
+            return;
         }
 
         for (var i = 0; i < vector.Length; i++)
@@ -40,6 +47,28 @@ internal static class VectorGuard
                 throw new ArgumentException($"{Who(label)}a zero vector has no direction and cannot be used with cosine distance", paramName);
             }
         }
+    }
+
+    /// <summary>SIMD check that every component is finite: x·0 is 0 for finite x and NaN for NaN or ±∞, so the
+    /// accumulated sum stays 0 exactly when all are finite. The scalar loop then only runs to name the culprit.</summary>
+    private static bool AllFinite(ReadOnlySpan<float> vector)
+    {
+        ref var start = ref MemoryMarshal.GetReference(vector);
+        var acc = Vector256<float>.Zero;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= vector.Length - 8; i += 8)
+            {
+                acc += Vector256.LoadUnsafe(ref start, (nuint)i) * Vector256<float>.Zero;
+            }
+        }
+        var sum = Vector256.Sum(acc);
+        for (; i < vector.Length; i++)
+        {
+            sum += vector[i] * 0f;
+        }
+        return sum == 0f;
     }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming <c>k</c> when k ≤ 0.</summary>

@@ -291,6 +291,19 @@ public class HnswIndexApiTests
         Assert.Equal(0, index.Count);
     }
 
+    [Fact]
+    public void AddRange_Cancelled_ThrowsOperationCanceled()
+    {
+        // Arrange
+        var index = new HnswIndex(new HnswOptions { Dimension = Dim });
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        // Act + Assert
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            index.AddRange(IndexTestData.Labels(100), IndexTestData.Uniform(100, Dim, 1), 2, null, cts.Token));
+    }
+
     private sealed class SynchronousProgress(List<int> reports) : IProgress<int>
     {
         public void Report(int value)
