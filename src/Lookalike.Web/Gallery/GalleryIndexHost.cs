@@ -246,7 +246,7 @@ public sealed partial class GalleryIndexHost : IDisposable
             SetState(IndexState.Rebuilding, 0, $"Rebuilding the index from {faces.Length:N0} stored descriptors ({parameters})…");
             var stopwatch = Stopwatch.StartNew();
             var index = NewIndex(parameters);
-            var reporter = new Progress<int>(done =>
+            var reporter = new InlineProgress<int>(done =>
             {
                 var fraction = faces.Length == 0 ? 1 : (double)done / faces.Length;
                 progress?.Report(fraction);
@@ -373,6 +373,12 @@ public sealed partial class GalleryIndexHost : IDisposable
     }
 
     public void Dispose() => _rebuildGate.Dispose();
+
+    /// <summary>Reports on the reporting thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
+    private sealed class InlineProgress<T>(Action<T> callback) : IProgress<T>
+    {
+        public void Report(T value) => callback(value);
+    }
 
     private sealed record IndexSidecar(string FileSha256, int Count, long MaxFaceId, string? ModelName, string? ModelSha256, int M, int EfConstruction);
 
