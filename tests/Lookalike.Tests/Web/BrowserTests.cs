@@ -169,6 +169,36 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     }
 
     [BrowserFact]
+    public async Task Webcam_InsecureOrigin_ButtonDisabledWithMessageAndUploadWorks()
+    {
+        var app = await gallery.BrowserAsync();
+        var port = new Uri(app.BaseUrl).Port;
+        await using var browser = await BrowserApp.LaunchAsync(app.Playwright, ["--host-resolver-rules=MAP lookalike.test 127.0.0.1"]);
+        var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) =>
+        {
+            if (m.Type == "error")
+            {
+                errors.Add(m.Text + " @ " + m.Location);
+            }
+        };
+
+        await BrowserApp.RunAsync(page, nameof(Webcam_InsecureOrigin_ButtonDisabledWithMessageAndUploadWorks), async () =>
+        {
+            await page.GotoAsync($"http://lookalike.test:{port}/");
+            await page.Locator("[data-interactive=true]").WaitForAsync();
+
+            await Assertions.Expect(page.Locator("[data-testid=camera-error]")).ToContainTextAsync("Camera needs HTTPS (or localhost)");
+            await Assertions.Expect(page.Locator("[data-testid=camera-start]")).ToBeDisabledAsync();
+            await UploadAsync(page, gallery.HeldBack[0].Path);
+            await page.Locator("[data-testid=match-card]").First.WaitForAsync();
+            Assert.True(errors.Count == 0, string.Join("\n", errors));
+        });
+    }
+
+    [BrowserFact]
     public async Task Tuning_RunSweep_DrawsCurve()
     {
         var app = await gallery.BrowserAsync();

@@ -22,8 +22,15 @@ public sealed partial class Home
 
     [Inject] private IJSRuntime JS { get; set; } = default!;
 
-    protected override void OnInitialized() =>
+    [Inject] private Lookalike.Web.Gallery.GalleryIndexHost Index { get; set; } = default!;
+
+    protected override void OnInitialized()
+    {
         _subscription = Session.NotifyOnChange(() => _ = InvokeAsync(StateHasChanged));
+        Index.Changed += OnIndexChanged;
+    }
+
+    private void OnIndexChanged() => _ = InvokeAsync(StateHasChanged);
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -75,6 +82,7 @@ public sealed partial class Home
     public async ValueTask DisposeAsync()
     {
         _subscription?.Dispose();
+        Index.Changed -= OnIndexChanged;
         try
         {
             if (_module is not null)
