@@ -79,4 +79,53 @@ public class HnswConcurrencyTests
         Assert.Equal(N, index.Count);
         Assert.True(recall >= 0.95, $"recall@10 = {recall:F3}");
     }
+
+    [Fact]
+    public void Search_WhileRemovingAndReusingSlots_NoErrorsAndFinalStateExact()
+    {
+        // Arrange: 3,000 live items; a writer replaces 3,000 of them one by one (remove label i, add label N + i,
+        // which takes over the freed slot) while two threads search.
+        const int N = 3000, Dim = 16;
+        var data = IndexTestData.Uniform(2 * N, Dim, 70);
+        var index = new HnswIndex(new HnswOptions { Dimension = Dim, Metric = DistanceMetric.SquaredL2, EfConstruction = 64 });
+        index.AddRange(IndexTestData.Labels(N), data.AsMemory(0, N * Dim), 1);
+        using var done = new CancellationTokenSource();
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var readers = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+        {
+            try
+            {
+                var i = t;
+                while (!done.IsCancellationRequested)
+                {
+                    var result = index.Search(IndexTestData.Row(data, Dim, i++ % (2 * N)), 10, 20);
+                    IndexTestData.AssertWellFormed(result);
+                    Assert.Equal(10, result.Count);
+                    Assert.All(result, n => Assert.InRange(n.Label, 0, (2 * N) - 1));
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                errors.Enqueue(ex);
+            }
+        })).ToArray();
+        Array.ForEach(readers, r => r.Start());
+
+        // Act
+        for (var i = 0; i < N; i++)
+        {
+            Assert.True(index.Remove(i));
+            index.Add(N + i, IndexTestData.Row(data, Dim, N + i));
+        }
+        done.Cancel();
+        Array.ForEach(readers, r => r.Join());
+
+        // Assert
+        Assert.Empty(errors);
+        Assert.Equal(N, index.Count);
+        Assert.Equal(N, index.SlotCount);
+        Assert.All(index.GetLabels(), l => Assert.InRange(l, N, (2 * N) - 1));
+        var found = Enumerable.Range(N, N).Count(i => index.Search(IndexTestData.Row(data, Dim, i), 1, 100)[0].Label == i);
+        Assert.True(found >= N * 0.97, $"{found}/{N} found themselves");
+    }
 }
