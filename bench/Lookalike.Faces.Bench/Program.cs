@@ -50,7 +50,7 @@ switch (verb)
     case "bench-pipeline":
     {
         var lfw = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : "../shared/data/lfw";
-        var photos = Directory.GetFiles(lfw, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(1000).ToArray();
+        var photos = Directory.GetFiles(lfw, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(args.Contains("--quick") ? 300 : 1000).ToArray();
         var report = new Lookalike.Faces.Evaluation.PipelineBenchmark(options).Run(photos);
         Console.WriteLine(report.ToMarkdown());
         return 0;

@@ -40,11 +40,21 @@ public sealed class FaceOptions
     /// <summary>true: append the CUDA execution provider when the installed ONNX Runtime has it; falls back to the CPU provider otherwise. Defaults to false.</summary>
     public bool UseCuda { get; set; }
 
-    /// <summary>true: the descriptor is the mean of the descriptors of the aligned chip and its mirror image (costs a second embedding per face). Defaults to false.</summary>
-    public bool FlipAverage { get; set; }
+    /// <summary>
+    /// true (default): the descriptor is the mean of the descriptors of the aligned chip and its mirror image (one more
+    /// network run per face, about +5 ms). Measured on LFW folds 1–8 with dlib alignment: 98.92% → 99.00% verification
+    /// (std 0.33 → 0.17) and rank-1 96.25% → 96.94%; false halves the embedding time.
+    /// </summary>
+    public bool FlipAverage { get; set; } = true;
 
-    /// <summary>true: align with dlib's 5 points taken from the 68-point landmark network (face-api.js FaceLandmark68Net) run on the detected box; false (default): align directly on the BlazeFace keypoints with the 5-point template of <see cref="Alignment.FaceAligner"/>.</summary>
-    public bool UseLandmarks { get; set; }
+    /// <summary>
+    /// true (default): run the 68-point landmark network (face-api.js FaceLandmark68Net) on each detected face and cut the
+    /// chip the way dlib's <c>get_face_chip_details(shape, 150, 0.25)</c> does from its 5 points (eye corners, nose base),
+    /// about +3 ms per face. false: align directly on the BlazeFace keypoints with the template of
+    /// <see cref="Alignment.FaceAligner.Align"/>. Measured on LFW folds 1–8: 98.65% → 98.92% (plain descriptor), rank-1
+    /// 95.35% → 96.25%.
+    /// </summary>
+    public bool UseLandmarks { get; set; } = true;
 
     /// <summary>Folder where the built embedding ONNX model is cached, keyed by the weights' SHA-256. null (default): build in memory at every start (about a second).</summary>
     public string? CacheDirectory { get; set; }

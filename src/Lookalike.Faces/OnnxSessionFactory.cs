@@ -27,6 +27,9 @@ internal static class OnnxSessionFactory
             InterOpNumThreads = 1,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        // Worker threads sleep instead of spinning between runs: the app shares its cores with the web server (and CI
+        // machines with other jobs), where spinning threads steal the time the next inference needs.
+        so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (options.UseCuda)
         {
             try

@@ -27,7 +27,7 @@ public sealed class EmbeddingReferenceTests
         // Arrange
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Faces", "Fixtures", "faceapi-reference-descriptors.json")));
         var divisor = json.RootElement.GetProperty("divisor").GetSingle();
-        using var embedder = new FaceEmbedder(new FaceOptions { ModelDirectory = TestPaths.Models }, divisor);
+        using var embedder = new FaceEmbedder(new FaceOptions { ModelDirectory = TestPaths.Models, FlipAverage = false }, divisor);
         var names = Chips.Keys.ToArray();
         var chips = names.Select(n => MakeChip(Chips[n])).ToArray();
 
@@ -68,7 +68,7 @@ public sealed class EmbeddingReferenceTests
     public void Embed_BatchOfTwo_EqualsSingleRuns()
     {
         // Arrange
-        using var embedder = new FaceEmbedder(new FaceOptions { ModelDirectory = TestPaths.Models });
+        using var embedder = new FaceEmbedder(new FaceOptions { ModelDirectory = TestPaths.Models, FlipAverage = false });
         var a = MakeChip(Chips["gradient"]);
         var b = MakeChip(Chips["blocks"]);
 
@@ -88,7 +88,7 @@ public sealed class EmbeddingReferenceTests
     {
         // Arrange
         var chip = MakeChip(Chips["blocks"]);
-        using var plain = new FaceEmbedder(new FaceOptions { ModelDirectory = TestPaths.Models });
+        using var plain = new FaceEmbedder(new FaceOptions { ModelDirectory = TestPaths.Models, FlipAverage = false });
         using var flip = new FaceEmbedder(new FaceOptions { ModelDirectory = TestPaths.Models, FlipAverage = true });
 
         // Act

@@ -34,7 +34,7 @@ public sealed class FaceLandmarkerTests
     {
         // Arrange
         var bytes = File.ReadAllBytes(Path.Combine(TestPaths.Models, "face-api", "demo", "sample1.jpg"));
-        using var plain = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models });
+        using var plain = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models, UseLandmarks = false });
         using var dlib = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models, UseLandmarks = true });
 
         // Act
