@@ -15,7 +15,7 @@ public sealed record PersonGroup(long PersonId, string Person, float BestDistanc
 /// face, the search settings (k, maximum distance, efSearch) and the latest results. Components subscribe with
 /// <see cref="NotifyOnChange"/> and stay thin.
 /// </summary>
-public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost index, IOptions<LookalikeOptions> options)
+public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost index, IOptions<LookalikeOptions> options, ILogger<LookalikeSession> logger)
 {
     private readonly List<Action> _listeners = [];
     private int _generation;
@@ -170,6 +170,14 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
             Outcome = null;
             Timings = null;
             Message = RejectMessage(ex);
+            MessageIsError = true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // An unexpected pipeline failure must not take the circuit down: say so and keep the page usable.
+            logger.LogError(ex, "Analysing a {Bytes}-byte photo failed", bytes.Length);
+            Outcome = null;
+            Message = "The photo could not be analysed (" + ex.GetType().Name + "). Try another photo.";
             MessageIsError = true;
         }
         finally
