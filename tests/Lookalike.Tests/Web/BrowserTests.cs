@@ -199,6 +199,54 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     }
 
     [BrowserFact]
+    public async Task PersonLink_FromFirstCard_ShowsPhotosWithDistances()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+        var probe = gallery.HeldBack[3];
+
+        await BrowserApp.RunAsync(page, nameof(PersonLink_FromFirstCard_ShowsPhotosWithDistances), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, probe.Path);
+            await page.Locator("[data-testid=match-name]").First.ClickAsync();
+
+            await Assertions.Expect(page.Locator("[data-testid=person-name]")).ToHaveTextAsync(probe.Person);
+            Assert.True(await page.Locator("[data-testid=person-photo]").CountAsync() >= 2);
+            await Assertions.Expect(page.Locator("[data-testid=person-distance]").First).ToContainTextAsync("distance 0.");
+        });
+    }
+
+    [BrowserFact]
+    public async Task GalleryPage_ImportServerFolder_ProgressThenSummary()
+    {
+        var app = await gallery.BrowserAsync();
+        using var data = new TempDirectory();
+        using var factory = new LookalikeAppFactory(data.Path);
+        factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        var url = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var context = await app.Browser.NewContextAsync(new() { BaseURL = url });
+        var page = await context.NewPageAsync();
+
+        await BrowserApp.RunAsync(page, nameof(GalleryPage_ImportServerFolder_ProgressThenSummary), async () =>
+        {
+            await page.GotoAsync("/gallery");
+            var path = page.Locator("input[data-testid=import-path], [data-testid=import-path] input").First;
+            await Assertions.Expect(page.Locator("[data-testid=import-start]")).ToBeDisabledAsync();
+            await page.WaitForTimeoutAsync(1000);
+            await path.FillAsync(Path.Combine(TestPaths.BugInputs, "b17_gallery_lfw_style"));
+            await path.PressAsync("Tab");
+            await page.Locator("[data-testid=import-start]").ClickAsync();
+
+            await Assertions.Expect(page.Locator("[data-testid=import-summary]")).ToContainTextAsync("5 imported", new() { Timeout = 60_000 });
+            await Assertions.Expect(page.Locator("[data-testid=gallery-stats]")).ToContainTextAsync("hidden or system file");
+            await BrowserApp.DocScreenshotAsync(page, "gallery.png");
+        });
+    }
+
+    [BrowserFact]
     public async Task Tuning_RunSweep_DrawsCurve()
     {
         var app = await gallery.BrowserAsync();
