@@ -314,6 +314,10 @@ public sealed partial class GalleryIndexHost : IDisposable
             var snapshot = _current;
             snapshot.Index.AddRange(faces.Select(f => f.FaceId).ToArray(), vectors);
             snapshot.AppendExact(faces, vectors);
+            if (State == IndexState.Ready)
+            {
+                StatusMessage = $"Index ready: {snapshot.Count:N0} faces ({snapshot.Parameters}).";
+            }
         }
         Changed?.Invoke();
     }

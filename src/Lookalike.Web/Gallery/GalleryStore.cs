@@ -466,7 +466,8 @@ public sealed class GalleryStore
             }
         }
         var model = GetModel();
-        var bytes = File.Exists(DatabasePath) ? new FileInfo(DatabasePath).Length : 0;
+        var bytes = (File.Exists(DatabasePath) ? new FileInfo(DatabasePath).Length : 0)
+            + (File.Exists(DatabasePath + "-wal") ? new FileInfo(DatabasePath + "-wal").Length : 0);
         return new GalleryStats(
             Scalar("SELECT COUNT(*) FROM people WHERE id IN (SELECT person_id FROM faces)"),
             Scalar("SELECT COUNT(*) FROM photos"),
