@@ -112,7 +112,7 @@ public static partial class ImportSources
 
         if (format == ImportFormat.CelebA)
         {
-            AddCelebA(files, prefix, Key, read, exists, entries);
+            AddCelebA(files, Key, read, exists, entries);
             return entries;
         }
 
@@ -132,7 +132,7 @@ public static partial class ImportSources
         return entries;
     }
 
-    private static void AddCelebA(List<string> files, string prefix, Func<string, string> key, Func<string, byte[]> read, Func<string, bool> exists, List<ImportEntry> entries)
+    private static void AddCelebA(List<string> files, Func<string, string> key, Func<string, byte[]> read, Func<string, bool> exists, List<ImportEntry> entries)
     {
         var identityRel = files.FirstOrDefault(f => IdentityFileNames.Contains(Path.GetFileName(f), StringComparer.OrdinalIgnoreCase))
             ?? throw new InvalidDataException("CelebA layout needs identity_CelebA.txt (or identity_CelebA_subset.txt) beside img_celeba/ or img_align_celeba/.");
@@ -202,7 +202,6 @@ public static partial class ImportSources
                 entries.Add(new ImportEntry(key(rel), null, null, "no identity: not listed in the identity file"));
             }
         }
-        _ = prefix;
     }
 
     private static IEnumerable<string> ReadLines(byte[] bytes)

@@ -9,6 +9,8 @@ public sealed partial class Explorer
 {
     private const int GraphSize = 600;
     private const int Margin = 24;
+    private const int MaxDrawnNodes = 1500;
+    private int _layerTotal;
     private GallerySnapshot _snapshot = default!;
     private IReadOnlyList<int> _layerCounts = [];
     private IReadOnlyDictionary<long, (float X, float Y)> _points = new Dictionary<long, (float X, float Y)>();
@@ -58,9 +60,22 @@ public sealed partial class Explorer
         _layer = layer;
         var labels = _snapshot.Index.GetLabels();
         _nodes = layer == 0 ? [.. labels] : labels.Where(l => _snapshot.Index.GetLevel(l) >= layer).ToList();
+        _layerTotal = _nodes.Count;
+        if (_nodes.Count > MaxDrawnNodes)
+        {
+            // A large layer 0 is drawn as the trace's visited and path nodes (or an even sample) so the SVG stays small.
+            var keep = _trace is null
+                ? _nodes.Where((_, i) => i % (_nodes.Count / MaxDrawnNodes + 1) == 0).ToHashSet()
+                : _trace.Layers.SelectMany(l => l.Visited.Concat(l.Path)).ToHashSet();
+            if (_selected is { } sel)
+            {
+                keep.Add(sel);
+            }
+            _nodes = _nodes.Where(keep.Contains).ToList();
+        }
         _thumbnails = _nodes.Count <= 30;
         _edges = [];
-        if (_nodes.Count <= 1500)
+        if (_nodes.Count <= MaxDrawnNodes)
         {
             foreach (var node in _nodes)
             {
@@ -96,7 +111,7 @@ public sealed partial class Explorer
 
     private void SelectNode(long id) => _selected = id;
 
-    private void TraceAsync()
+    private void Trace()
     {
         if (Session.SelectedFace < 0 || Session.SelectedFace >= Session.Faces.Count)
         {
