@@ -41,6 +41,7 @@ public sealed partial class HnswIndex
         Drain(sc, result);
         stats = new SearchStats(sc.DistanceCount, sc.HopCount, sc.VisitCount);
         sc.Return();
+        GC.KeepAlive(this); // the native records must outlive every pointer this search derived from them
         return result;
     }
 
@@ -62,6 +63,7 @@ public sealed partial class HnswIndex
         var n = sc.Results.Count;
         Drain(sc, destination[..n]);
         sc.Return();
+        GC.KeepAlive(this);
         return n;
     }
 
@@ -84,6 +86,7 @@ public sealed partial class HnswIndex
         Drain(sc, result);
         var total = sc.DistanceCount;
         sc.Return();
+        GC.KeepAlive(this);
 
         var top = (int)(e >> 32);
         var layers = new List<LayerTrace>(top + 1);
