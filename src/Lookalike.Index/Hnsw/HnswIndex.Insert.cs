@@ -69,6 +69,7 @@ public sealed partial class HnswIndex
         finally
         {
             gate.ExitShared();
+            GC.KeepAlive(this);
         }
     }
 

@@ -41,6 +41,7 @@ public sealed partial class HnswIndex
         Drain(sc, result);
         stats = new SearchStats(sc.DistanceCount, sc.HopCount, sc.VisitCount);
         sc.Return();
+        GC.KeepAlive(this); // the native records must outlive every pointer this search derived from them
         return result;
     }
 
@@ -62,6 +63,7 @@ public sealed partial class HnswIndex
         var n = sc.Results.Count;
         Drain(sc, destination[..n]);
         sc.Return();
+        GC.KeepAlive(this);
         return n;
     }
 
@@ -84,6 +86,7 @@ public sealed partial class HnswIndex
         Drain(sc, result);
         var total = sc.DistanceCount;
         sc.Return();
+        GC.KeepAlive(this);
 
         var top = (int)(e >> 32);
         var layers = new List<LayerTrace>(top + 1);
@@ -211,7 +214,8 @@ public sealed partial class HnswIndex
     /// <paramref name="ep"/> keeping the <paramref name="ef"/> best accepted nodes in <c>sc.Results</c>.
     /// Removed nodes, <paramref name="exclude"/> and labels the filter rejects are walked through but not accepted.
     /// With <paramref name="exhaustive"/> the walk stops only once ef results are held (needed when nodes can be
-    /// rejected). Prefetches the next neighbour's vector and visited tag while computing the current distance.</summary>
+    /// rejected). Each expansion marks the unvisited neighbours and prefetches their vectors first, then computes the
+    /// distances, so the neighbours' cache misses overlap instead of being paid one after another.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void SearchLayer<TTracer>(float* q, int ep, float epD, int layer, int ef, SearchScratch sc, Func<long, bool>? filter, int exclude, bool exhaustive, ref TTracer tracer)
         where TTracer : struct, ISearchTracer

@@ -237,6 +237,32 @@ public class HnswIndexApiTests
         Assert.Equal(list, buffer.Take(n));
     }
 
+    [Theory]
+    [InlineData(DistanceMetric.SquaredL2)]
+    [InlineData(DistanceMetric.Cosine)]
+    public void Search_SpanOverloadAfterWarmUp_AllocatesNothing(DistanceMetric metric)
+    {
+        // Arrange
+        var index = Build(2000, metric);
+        var queries = IndexTestData.Uniform(50, Dim, 13);
+        var buffer = new Neighbor[10];
+        for (var i = 0; i < 50; i++)
+        {
+            index.Search(IndexTestData.Row(queries, Dim, i), buffer, 40);
+        }
+
+        // Act
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 50; i++)
+        {
+            index.Search(IndexTestData.Row(queries, Dim, i), buffer, 40);
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Assert
+        Assert.Equal(0, allocated);
+    }
+
     [Fact]
     public void Add_SameSeedSameOrder_BuildsSameGraph()
     {
