@@ -29,6 +29,7 @@ public sealed class FaceLandmarker : IDisposable
     /// <param name="options">Model folder, threads, CUDA.</param>
     /// <exception cref="FileNotFoundException">The weights or manifest are missing.</exception>
     /// <exception cref="InvalidDataException">The weights do not match the manifest.</exception>
+    /// <exception cref="InvalidOperationException">The built model's input or output is not [N,3,112,112] → [N,136].</exception>
     public FaceLandmarker(FaceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -40,6 +41,15 @@ public sealed class FaceLandmarker : IDisposable
             throw new FileNotFoundException($"face-api.js landmark weights not found in {dir}; build the solution to fetch the models.", bin);
         }
         _session = OnnxSessionFactory.Create(FaceLandmarkGraph.Build(File.ReadAllBytes(bin), File.ReadAllText(manifest)), options);
+        if (!_session.InputMetadata.TryGetValue(FaceLandmarkGraph.InputName, out var input)
+            || !input.Dimensions.AsSpan(1).SequenceEqual([3, Size, Size])
+            || !_session.OutputMetadata.TryGetValue(FaceLandmarkGraph.OutputName, out var output)
+            || output.Dimensions.Length != 2 || output.Dimensions[1] != 136)
+        {
+            _session.Dispose();
+            _runOptions.Dispose();
+            throw new InvalidOperationException("The landmark model must map [N,3,112,112] to [N,136].");
+        }
     }
 
     /// <summary>Finds the 68 landmarks of one detected face.</summary>
