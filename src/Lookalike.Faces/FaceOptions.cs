@@ -56,6 +56,12 @@ public sealed class FaceOptions
     /// </summary>
     public bool UseLandmarks { get; set; } = true;
 
+    /// <summary>
+    /// true: the 68 landmarks are the mean of the network's answers for the crop and for its mirror image (points
+    /// renumbered left ↔ right), one more landmark run per face (about 1.5 ms). Defaults to false.
+    /// </summary>
+    public bool LandmarkFlipAverage { get; set; }
+
     /// <summary>Folder where the built embedding ONNX model is cached, keyed by the weights' SHA-256. null (default): build in memory at every start (about a second).</summary>
     public string? CacheDirectory { get; set; }
 
