@@ -13,6 +13,7 @@ for (var i = 1; i < args.Length - 1; i++)
         case "--front": options.UseBackModel = !bool.Parse(args[i + 1]); break;
         case "--flip": options.FlipAverage = bool.Parse(args[i + 1]); break;
         case "--landmarks": options.UseLandmarks = bool.Parse(args[i + 1]); break;
+        case "--landmark-flip": options.LandmarkFlipAverage = bool.Parse(args[i + 1]); break;
         case "--threads": options.IntraOpThreads = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
     }
 }

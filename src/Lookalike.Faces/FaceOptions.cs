@@ -56,6 +56,14 @@ public sealed class FaceOptions
     /// </summary>
     public bool UseLandmarks { get; set; } = true;
 
+    /// <summary>
+    /// true (default): the 68 landmarks are the mean of the network's answers for the crop and for its mirror image
+    /// (points renumbered left ↔ right), one more landmark run per face (about 1.5 ms). Measured on LFW folds 1–8 with the
+    /// other defaults: 99.00% ± 0.17 → 99.10% ± 0.36 verification, 99.06% → 99.10% at the fixed 0.6 threshold,
+    /// rank-1 96.94% → 96.96%.
+    /// </summary>
+    public bool LandmarkFlipAverage { get; set; } = true;
+
     /// <summary>Folder where the built embedding ONNX model is cached, keyed by the weights' SHA-256. null (default): build in memory at every start (about a second).</summary>
     public string? CacheDirectory { get; set; }
 

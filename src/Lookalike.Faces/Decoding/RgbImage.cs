@@ -57,5 +57,5 @@ public sealed class ImageRejectedException : Exception
 /// <param name="Width">Width in pixels.</param>
 /// <param name="Height">Height in pixels.</param>
 /// <param name="Pixels">Row-major [Height, Width, 3] RGB bytes.</param>
-/// <param name="Format">Source format sniffed from the bytes: "jpeg", "png", "gif", "webp", "bmp", "ico" or "raw".</param>
+/// <param name="Format">Source format sniffed from the bytes: "jpeg", "png", "gif", "webp", "bmp" or "ico".</param>
 public sealed record RgbImage(int Width, int Height, byte[] Pixels, string Format);

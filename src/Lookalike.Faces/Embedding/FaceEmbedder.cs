@@ -52,7 +52,16 @@ public sealed class FaceEmbedder : IDisposable
         WeightsSha256 = Convert.ToHexStringLower(SHA256.HashData(weights));
         var model = LoadOrBuild(weights, File.ReadAllText(manifestPath), divisor, options.CacheDirectory, WeightsSha256);
         _session = OnnxSessionFactory.Create(model, options);
-        CheckMetadata(_session);
+        try
+        {
+            CheckMetadata(_session);
+        }
+        catch
+        {
+            _session.Dispose();
+            _runOptions.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Lower-case hex SHA-256 of <c>face_recognition_model.bin</c> (stored descriptors made with other weights are stale).</summary>

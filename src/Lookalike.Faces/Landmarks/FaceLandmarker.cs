@@ -24,14 +24,20 @@ public sealed class FaceLandmarker : IDisposable
     private const int Size = FaceLandmarkGraph.InputSize;
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+    private readonly bool _flipAverage;
+
+    /// <summary>iBUG 68-point index of each point's mirror partner (jaw, brows, nose wings, eyes and mouth swap sides).</summary>
+    private static readonly int[] MirrorIndex = BuildMirrorIndex();
 
     /// <summary>Builds the network from <c>face-api/face_landmark_68_model.bin</c> and its manifest.</summary>
     /// <param name="options">Model folder, threads, CUDA.</param>
     /// <exception cref="FileNotFoundException">The weights or manifest are missing.</exception>
     /// <exception cref="InvalidDataException">The weights do not match the manifest.</exception>
+    /// <exception cref="InvalidOperationException">The built model's input or output is not [N,3,112,112] → [N,136].</exception>
     public FaceLandmarker(FaceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _flipAverage = options.LandmarkFlipAverage;
         var dir = Path.Combine(options.ModelDirectory, "face-api");
         var bin = Path.Combine(dir, "face_landmark_68_model.bin");
         var manifest = Path.Combine(dir, "face_landmark_68_model-weights_manifest.json");
@@ -40,6 +46,15 @@ public sealed class FaceLandmarker : IDisposable
             throw new FileNotFoundException($"face-api.js landmark weights not found in {dir}; build the solution to fetch the models.", bin);
         }
         _session = OnnxSessionFactory.Create(FaceLandmarkGraph.Build(File.ReadAllBytes(bin), File.ReadAllText(manifest)), options);
+        if (!_session.InputMetadata.TryGetValue(FaceLandmarkGraph.InputName, out var input)
+            || !input.Dimensions.AsSpan(1).SequenceEqual([3, Size, Size])
+            || !_session.OutputMetadata.TryGetValue(FaceLandmarkGraph.OutputName, out var output)
+            || output.Dimensions.Length != 2 || output.Dimensions[1] != 136)
+        {
+            _session.Dispose();
+            _runOptions.Dispose();
+            throw new InvalidOperationException("The landmark model must map [N,3,112,112] to [N,136].");
+        }
     }
 
     /// <summary>Finds the 68 landmarks of one detected face.</summary>
@@ -66,6 +81,16 @@ public sealed class FaceLandmarker : IDisposable
         var crop = FaceAligner.Warp(image, t, Size);
 
         var raw = Run(crop);
+        if (_flipAverage)
+        {
+            var mirrored = Run(FaceAligner.Mirror(crop, Size));
+            for (var k = 0; k < 68; k++)
+            {
+                var m = MirrorIndex[k];
+                raw[2 * k] = (raw[2 * k] + (1f - mirrored[2 * m])) * 0.5f;
+                raw[(2 * k) + 1] = (raw[(2 * k) + 1] + mirrored[(2 * m) + 1]) * 0.5f;
+            }
+        }
         var points = new Point2[68];
         var inv = t.Inverse();
         for (var k = 0; k < 68; k++)
@@ -90,6 +115,41 @@ public sealed class FaceLandmarker : IDisposable
         using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, Size, Size]);
         using var outputs = _session.Run(_runOptions, [FaceLandmarkGraph.InputName], [value], [FaceLandmarkGraph.OutputName]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    private static int[] BuildMirrorIndex()
+    {
+        var map = Enumerable.Range(0, 68).ToArray();
+        void Swap(int a, int b)
+        {
+            map[a] = b;
+            map[b] = a;
+        }
+        for (var i = 0; i <= 7; i++)
+        {
+            Swap(i, 16 - i); // jaw
+        }
+        for (var i = 17; i <= 21; i++)
+        {
+            Swap(i, 43 - i); // brows 17–21 ↔ 26–22
+        }
+        Swap(31, 35);
+        Swap(32, 34);
+        Swap(36, 45);
+        Swap(37, 44);
+        Swap(38, 43);
+        Swap(39, 42);
+        Swap(40, 47);
+        Swap(41, 46);
+        Swap(48, 54);
+        Swap(49, 53);
+        Swap(50, 52);
+        Swap(55, 59);
+        Swap(56, 58);
+        Swap(60, 64);
+        Swap(61, 63);
+        Swap(65, 67);
+        return map;
     }
 
     /// <summary>Releases the ONNX Runtime session.</summary>

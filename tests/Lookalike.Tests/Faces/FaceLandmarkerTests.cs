@@ -8,12 +8,14 @@ namespace Lookalike.Tests.Faces;
 public sealed class FaceLandmarkerTests
 {
     [Theory]
-    [InlineData("sample1.jpg")]
-    [InlineData("sample3.jpg")]
-    public void Detect_DemoFaces_EyeCentresAgreeWithBlazeFaceEyes(string file)
+    [InlineData("sample1.jpg", false)]
+    [InlineData("sample3.jpg", false)]
+    [InlineData("sample1.jpg", true)]
+    [InlineData("sample3.jpg", true)]
+    public void Detect_DemoFaces_EyeCentresAgreeWithBlazeFaceEyes(string file, bool flipAverage)
     {
         // Arrange
-        var options = new FaceOptions { ModelDirectory = TestPaths.Models };
+        var options = new FaceOptions { ModelDirectory = TestPaths.Models, LandmarkFlipAverage = flipAverage };
         var image = new Lookalike.Faces.Decoding.ImageDecoder(options).Decode(File.ReadAllBytes(Path.Combine(TestPaths.Models, "face-api", "demo", file)));
         using var detector = new BlazeFaceDetector(options);
         using var landmarker = new FaceLandmarker(options);
