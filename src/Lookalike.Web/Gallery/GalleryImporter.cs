@@ -51,7 +51,7 @@ public sealed class GalleryImporter(GalleryStore store, FacePipeline pipeline, G
     {
         ArgumentNullException.ThrowIfNull(entries);
         await index.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        var cleared = store.EnsureModel(pipeline.Model);
+        var cleared = store.EnsureModel(DescriptorIdentity.Of(pipeline));
         if (cleared > 0)
         {
             logger.LogWarning("The face model changed: {Count} stored photos will be embedded again", cleared);

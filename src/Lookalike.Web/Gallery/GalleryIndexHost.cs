@@ -152,7 +152,7 @@ public sealed partial class GalleryIndexHost : IDisposable
         ModelIdentity current;
         try
         {
-            current = _pipeline.Model;
+            current = DescriptorIdentity.Of(_pipeline);
         }
         catch (Exception ex) when (ex is NotImplementedException or IOException or InvalidOperationException)
         {

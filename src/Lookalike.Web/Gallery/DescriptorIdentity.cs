@@ -1,0 +1,23 @@
+using System.Globalization;
+using Lookalike.Faces;
+
+namespace Lookalike.Web.Gallery;
+
+/// <summary>
+/// What the store records as "the model that produced the descriptors": the network's name and weights hash plus the
+/// pipeline settings that change descriptors (landmark alignment, flip averaging, detector model). A change in any of them
+/// makes the stored descriptors stale, exactly like new weights.
+/// </summary>
+public static class DescriptorIdentity
+{
+    /// <summary>The identity of <paramref name="pipeline"/>'s descriptors.</summary>
+    public static ModelIdentity Of(FacePipeline pipeline)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var model = pipeline.Model;
+        var o = pipeline.Options;
+        var variant = string.Create(CultureInfo.InvariantCulture,
+            $"{model.Name}; align={(o.UseLandmarks ? "dlib-68" : "blazeface-5")}{(o.UseLandmarks && o.LandmarkFlipAverage ? "+mirror" : "")}; flip={(o.FlipAverage ? "avg" : "off")}; detector={(o.UseBackModel ? "back-256" : "front-128")}");
+        return model with { Name = variant };
+    }
+}
