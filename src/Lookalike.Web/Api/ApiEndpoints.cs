@@ -204,18 +204,8 @@ public static class ApiEndpoints
         ArgumentNullException.ThrowIfNull(host);
         var s = store.GetStats();
         var snapshot = host.Current;
-        IReadOnlyList<int> layers;
-        long memory;
-        try
-        {
-            layers = snapshot.Count == 0 ? [] : snapshot.Index.GetLayerCounts();
-            memory = snapshot.Index.MemoryBytes;
-        }
-        catch (NotImplementedException)
-        {
-            layers = [];
-            memory = 0;
-        }
+        IReadOnlyList<int> layers = snapshot.Count == 0 ? [] : snapshot.Index.GetLayerCounts();
+        var memory = snapshot.Index.MemoryBytes;
         return new StatsDto(s.People, s.Photos, s.Imported, s.Skipped, s.Faces, s.ModelName, s.ModelHash,
             host.State.ToString(), host.StatusMessage, snapshot.Count, snapshot.Parameters.M, snapshot.Parameters.EfConstruction, snapshot.Parameters.EfSearch,
             layers, memory, snapshot.LoadedFromFile, snapshot.BuildTime.TotalSeconds, host.LoadCount, host.RebuildCount);

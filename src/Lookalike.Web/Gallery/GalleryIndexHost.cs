@@ -154,7 +154,7 @@ public sealed partial class GalleryIndexHost : IDisposable
         {
             current = DescriptorIdentity.Of(_pipeline);
         }
-        catch (Exception ex) when (ex is NotImplementedException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
         {
             return null;
         }
