@@ -167,10 +167,21 @@ public static class ApiEndpoints
         }
         catch (ArgumentException ex)
         {
-            var code = body.Embedding.Length != GallerySnapshot.Dimension ? "wrong_dimension" : "non_finite";
+            var code = body.Embedding.Length != GallerySnapshot.Dimension ? "wrong_dimension"
+                : ex.Message.StartsWith(MatchService.ZeroVectorMessage, StringComparison.Ordinal) ? "zero_vector"
+                : "non_finite";
             return Results.BadRequest(new ApiError(code, ex.Message.Split(" (Parameter", 2)[0]));
         }
-        var outcome = matcher.Search(body.Embedding, body.K, body.EfSearch, measureRecall: false);
+        SearchOutcome outcome;
+        try
+        {
+            outcome = matcher.Search(body.Embedding, body.K, body.EfSearch, measureRecall: false);
+        }
+        catch (ArgumentException ex)
+        {
+            // anything else the index refuses is the caller's input, not a server fault
+            return Results.BadRequest(new ApiError("bad_embedding", ex.Message.Split(" (Parameter", 2)[0]));
+        }
         return Results.Ok(new SearchResponse(
             outcome.Matches.Select(m => new NeighborDto(m.FaceId, m.Distance, m.PersonId, m.Person, m.PhotoId)).ToList(),
             outcome.Stats.DistanceComputations, outcome.Stats.Hops, outcome.SearchMs, outcome.EfSearchUsed));

@@ -16,14 +16,17 @@ public sealed class MatchService(FacePipeline pipeline, GalleryIndexHost host)
     /// <summary>Largest k a caller may ask for.</summary>
     public const int MaxK = 200;
 
+    /// <summary>The message of the <see cref="ArgumentException"/> for an all-zero descriptor.</summary>
+    public const string ZeroVectorMessage = "the embedding is all zeros: a zero vector has no direction and cannot be used with cosine distance";
+
     /// <summary>The face pipeline's model.</summary>
     public ModelIdentity Model => pipeline.Model;
 
     /// <summary>Decodes, detects and embeds every face of a probe photo (largest first). Throws <see cref="ImageRejectedException"/>.</summary>
     public FaceAnalysis Analyze(ReadOnlySpan<byte> photo) => pipeline.Analyze(photo);
 
-    /// <summary>Checks a descriptor: 128 finite values.</summary>
-    /// <exception cref="ArgumentException">wrong length or a non-finite component.</exception>
+    /// <summary>Checks a descriptor: 128 finite values, not all zero (cosine distance needs a direction).</summary>
+    /// <exception cref="ArgumentException">wrong length, a non-finite component or a zero vector.</exception>
     public static void ValidateDescriptor(ReadOnlySpan<float> descriptor)
     {
         if (descriptor.Length != GallerySnapshot.Dimension)
@@ -36,6 +39,10 @@ public sealed class MatchService(FacePipeline pipeline, GalleryIndexHost host)
             {
                 throw new ArgumentException($"component {i} is {(float.IsNaN(descriptor[i]) ? "NaN" : "infinite")}", nameof(descriptor));
             }
+        }
+        if (!descriptor.ContainsAnyExcept(0f))
+        {
+            throw new ArgumentException(ZeroVectorMessage, nameof(descriptor));
         }
     }
 

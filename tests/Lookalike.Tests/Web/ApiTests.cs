@@ -229,4 +229,18 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    [Fact]
+    public async Task PostSearch_ZeroVector_Returns400ZeroVector()
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(new float[128], 10));
+        var error = await response.Content.ReadFromJsonAsync<ApiError>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("zero_vector", error!.Code);
+        Assert.Contains("zero", error.Message, StringComparison.Ordinal);
+    }
 }
