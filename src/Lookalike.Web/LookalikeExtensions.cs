@@ -51,6 +51,8 @@ public static class LookalikeExtensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddOpenApi();
+        // binding failures (malformed JSON, wrong types, a bad query value) throw, so ApiErrorMiddleware can answer them as JSON
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddHostedService<IndexStartupService>();
         builder.Services.AddSingleton<ImportJobs>();
         builder.Services.AddScoped<LookalikeSession>();
@@ -66,6 +68,7 @@ public static class LookalikeExtensions
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseMiddleware<ApiErrorMiddleware>();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapOpenApi();

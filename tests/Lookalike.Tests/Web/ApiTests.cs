@@ -243,4 +243,72 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         Assert.Equal("zero_vector", error!.Code);
         Assert.Contains("zero", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("{\"embedding\":[NaN]}", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"embedding\":[\"abc\"]}", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"embedding\":[0.1],\"k\":1.5}", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"embedding\":[1,2", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("not json at all", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"embedding\":[0.1]}", "text/plain", HttpStatusCode.UnsupportedMediaType)]
+    public async Task PostSearch_MalformedBody_ReturnsJsonError(string body, string contentType, HttpStatusCode status)
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, contentType);
+
+        using var response = await client.PostAsync(new Uri("/api/search", UriKind.Relative), content);
+
+        await AssertJsonErrorAsync(response, status, status == HttpStatusCode.UnsupportedMediaType ? "unsupported_media_type" : null);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/people/abc", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("GET", "/api/faces/abc/thumbnail", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("GET", "/api/nothing-here", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("POST", "/api/match?k=abc", HttpStatusCode.BadRequest, null)]
+    public async Task Api_BadRouteOrQuery_ReturnsJsonError(string method, string url, HttpStatusCode status, string? code)
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(url, UriKind.Relative));
+        if (method == "POST")
+        {
+            request.Content = Photo([1, 2, 3]);
+        }
+
+        using var response = await client.SendAsync(request);
+
+        await AssertJsonErrorAsync(response, status, code);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/json")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task PostMatch_NotMultipart_Returns415Json(string contentType)
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        using var content = new StringContent(contentType == "application/x-www-form-urlencoded" ? "image=abc" : "{}", System.Text.Encoding.UTF8, contentType);
+
+        using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
+
+        await AssertJsonErrorAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+    }
+
+    private static async Task AssertJsonErrorAsync(HttpResponseMessage response, HttpStatusCode status, string? code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var error = System.Text.Json.JsonSerializer.Deserialize<ApiError>(text, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        Assert.False(string.IsNullOrEmpty(error!.Code), text);
+        Assert.False(string.IsNullOrEmpty(error.Message), text);
+        if (code is not null)
+        {
+            Assert.Equal(code, error.Code);
+        }
+        Assert.DoesNotContain("<html", text, StringComparison.OrdinalIgnoreCase);
+    }
 }
