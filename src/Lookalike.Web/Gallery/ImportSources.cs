@@ -45,7 +45,7 @@ public static partial class ImportSources
         if (File.Exists(full))
         {
             // A single photo: the person is its file name without trailing digits.
-            return [new ImportEntry(full, PersonFromLooseFile(Path.GetFileName(full)), () => File.ReadAllBytes(full), null)];
+            return [new ImportEntry(full, PersonFromLooseFile(Path.GetFileName(full)), () => ReadFile(full), null)];
         }
         if (!Directory.Exists(full))
         {
@@ -59,7 +59,21 @@ public static partial class ImportSources
             .Where(d => !Directory.EnumerateFileSystemEntries(d).Any())
             .Select(d => Path.GetRelativePath(full, d).Replace('\\', '/'))
             .ToList();
-        return Build(full, files, emptyFolders, rel => File.ReadAllBytes(Path.Combine(full, rel)), rel => File.Exists(Path.Combine(full, rel)), format, '/');
+        return Build(full, files, emptyFolders, rel => ReadFile(Path.Combine(full, rel)), rel => File.Exists(Path.Combine(full, rel)), format, '/');
+    }
+
+    /// <summary>
+    /// Reads a file, but never opens one whose size is zero: that is an empty file, or a FIFO, device or socket (their size is 0
+    /// too), and opening a FIFO blocks until a writer comes — which would hang the import. Those read as no bytes ("empty file").
+    /// </summary>
+    internal static byte[] ReadFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length == 0)
+        {
+            return info.Exists ? [] : throw new FileNotFoundException($"{path}: no such file", path);
+        }
+        return File.ReadAllBytes(path);
     }
 
     private static List<ImportEntry> EnumerateZip(string zipPath, ImportFormat format)

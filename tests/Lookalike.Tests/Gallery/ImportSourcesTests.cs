@@ -109,4 +109,39 @@ public sealed class ImportSourcesTests
             File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public async Task Import_FolderWithFifo_FinishesAndSkipsItAsEmpty()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // no FIFOs there
+        }
+        using var tree = new TempDirectory();
+        var person = Directory.CreateDirectory(Path.Combine(tree.Path, "Person_A")).FullName;
+        var fifo = Path.Combine(person, "Person_A_0001.jpg");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        using var data = new TempDirectory();
+        using var services = GalleryServices.Create(data.Path);
+        var importer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<GalleryImporter>(services);
+
+        var import = importer.ImportAsync(tree.Path, ImportFormat.Lfw);
+        var finished = await Task.WhenAny(import, Task.Delay(TimeSpan.FromSeconds(30))) == import;
+        if (!finished)
+        {
+            // release the reader blocked in open() so the test host can exit
+            await using (new FileStream(fifo, FileMode.Open, FileAccess.Write))
+            {
+            }
+        }
+
+        Assert.True(finished, "the import hung on the FIFO");
+        var summary = await import;
+        Assert.Equal(0, summary.Imported);
+        Assert.StartsWith("empty file", summary.SkippedFiles.Single(f => f.SourcePath.EndsWith("Person_A_0001.jpg", StringComparison.Ordinal)).Reason, StringComparison.Ordinal);
+    }
 }
