@@ -105,7 +105,7 @@ public static class ApiEndpoints
         }
         var faces = new List<MatchedFaceDto>(analysis.Faces.Count);
         double searchMs = 0;
-        var galleryCount = 0;
+        var galleryCount = matcher.GalleryCount; // also when no face was found
         foreach (var face in analysis.Faces)
         {
             var outcome = matcher.Search(face.Descriptor, kk, efSearch ?? 0, measureRecall: false);

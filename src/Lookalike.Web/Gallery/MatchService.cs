@@ -19,6 +19,9 @@ public sealed class MatchService(FacePipeline pipeline, GalleryIndexHost host)
     /// <summary>The message of the <see cref="ArgumentException"/> for an all-zero descriptor.</summary>
     public const string ZeroVectorMessage = "the embedding is all zeros: a zero vector has no direction and cannot be used with cosine distance";
 
+    /// <summary>How many faces the live index holds now.</summary>
+    public int GalleryCount => host.Current.Count;
+
     /// <summary>The face pipeline's model.</summary>
     public ModelIdentity Model => pipeline.Model;
 

@@ -311,4 +311,20 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         }
         Assert.DoesNotContain("<html", text, StringComparison.OrdinalIgnoreCase);
     }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task PostMatch_NoFace_ReportsTheRealGalleryCount()
+    {
+        using var client = await ReadyClientAsync();
+        var indexCount = Factory.Services.GetRequiredService<GalleryIndexHost>().Current.Count;
+        using var content = Photo(await File.ReadAllBytesAsync(Path.Combine(TestPaths.BugInputs, "b11_no_face_fruits.jpg")));
+
+        using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
+        var body = await response.Content.ReadFromJsonAsync<MatchResponse>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(body!.Faces);
+        Assert.True(indexCount > 0, "the LFW gallery should hold faces");
+        Assert.Equal(indexCount, body.GalleryCount);
+    }
 }
