@@ -21,7 +21,7 @@ public sealed record TimingsDto(double DecodeMs, double DetectMs, double AlignMs
 /// <summary>Response of <c>POST /api/match</c>: the faces (largest first) each with its nearest gallery faces.</summary>
 public sealed record MatchResponse(int Width, int Height, IReadOnlyList<MatchedFaceDto> Faces, TimingsDto Timings, int GalleryCount, string? Message);
 
-/// <summary>Body of <c>POST /api/search</c>: a 128-D descriptor, k (1–200, default 10) and efSearch (0 = index default).</summary>
+/// <summary>Body of <c>POST /api/search</c>: a 128-D descriptor, k (1–200, default 10) and efSearch (0–10,000; 0 = index default).</summary>
 public sealed record SearchRequest(float[]? Embedding, int K = 10, int EfSearch = 0);
 
 public sealed record NeighborDto(long Label, float Distance, long PersonId, string Person, long PhotoId);
@@ -44,8 +44,8 @@ public static class ApiEndpoints
     {
         var api = app.MapGroup("/api").WithTags("Lookalike");
         api.MapPost("/match", MatchAsync).DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
-            .WithSummary("Finds the faces of a photo and each face's nearest gallery faces. Nothing is stored.");
-        api.MapPost("/search", Search).WithSummary("Nearest gallery faces of a 128-D descriptor (the index service's role).");
+            .WithSummary("Finds the faces of a photo and each face's nearest gallery faces (k 1–200, efSearch 0–10,000; 0 = index default). Nothing is stored.");
+        api.MapPost("/search", Search).WithSummary("Nearest gallery faces of a 128-D descriptor (the index service's role). k 1–200, efSearch 0–10,000 (0 = index default).");
         api.MapGet("/people/{id:long}", GetPerson).WithSummary("A gallery person with all stored faces.");
         api.MapGet("/faces/{id:long}/thumbnail", GetThumbnail).WithSummary("The 112×112 JPEG thumbnail of a gallery face.");
         api.MapGet("/stats", GetStats).WithSummary("Gallery and index statistics.");
@@ -62,6 +62,10 @@ public static class ApiEndpoints
         if (kk is < 1 or > MatchService.MaxK)
         {
             return Results.BadRequest(new ApiError("bad_k", $"k must be between 1 and {MatchService.MaxK}, got {kk}"));
+        }
+        if (BadEfSearch(efSearch ?? 0) is { } badEf)
+        {
+            return badEf;
         }
         if (request.ContentLength > max + 64 * 1024)
         {
@@ -125,6 +129,11 @@ public static class ApiEndpoints
         return Results.Ok(new MatchResponse(analysis.Image.Width, analysis.Image.Height, faces, new TimingsDto(t.DecodeMs, t.DetectMs, t.AlignMs, t.EmbedMs, searchMs), galleryCount, message));
     }
 
+    /// <summary>efSearch must be 0 (the index default) to <see cref="MatchService.MaxEfSearch"/>; null when it is.</summary>
+    private static IResult? BadEfSearch(int efSearch) => efSearch is < 0 or > MatchService.MaxEfSearch
+        ? Results.BadRequest(new ApiError("bad_ef_search", $"efSearch must be between 0 (0 = index default) and {MatchService.MaxEfSearch}, got {efSearch}"))
+        : null;
+
     private static JsonHttpResult<ApiError> TooLarge(long max) =>
         TypedResults.Json(new ApiError("file_too_large", $"file is larger than {max / (1024 * 1024)} MB"), statusCode: StatusCodes.Status413PayloadTooLarge);
 
@@ -157,9 +166,9 @@ public static class ApiEndpoints
         {
             return Results.BadRequest(new ApiError("bad_k", $"k must be between 1 and {MatchService.MaxK}, got {body.K}"));
         }
-        if (body.EfSearch < 0)
+        if (BadEfSearch(body.EfSearch) is { } badEf)
         {
-            return Results.BadRequest(new ApiError("bad_ef_search", $"efSearch must be ≥ 0 (0 = index default), got {body.EfSearch}"));
+            return badEf;
         }
         try
         {

@@ -16,6 +16,9 @@ public sealed class MatchService(FacePipeline pipeline, GalleryIndexHost host)
     /// <summary>Largest k a caller may ask for.</summary>
     public const int MaxK = 200;
 
+    /// <summary>Largest efSearch a caller may ask for (the candidate list grows with it; beyond this it only costs time).</summary>
+    public const int MaxEfSearch = 10_000;
+
     /// <summary>The message of the <see cref="ArgumentException"/> for an all-zero descriptor.</summary>
     public const string ZeroVectorMessage = "the embedding is all zeros: a zero vector has no direction and cannot be used with cosine distance";
 

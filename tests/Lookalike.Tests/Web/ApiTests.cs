@@ -327,4 +327,37 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         Assert.True(indexCount > 0, "the LFW gallery should hold faces");
         Assert.Equal(indexCount, body.GalleryCount);
     }
+
+    [Theory]
+    [InlineData(-5)]
+    [InlineData(10_001)]
+    public async Task PostMatch_BadEfSearch_Returns400(int efSearch)
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        using var content = Photo([1, 2, 3]);
+
+        using var response = await client.PostAsync(new Uri($"/api/match?efSearch={efSearch}", UriKind.Relative), content);
+        var error = await response.Content.ReadFromJsonAsync<ApiError>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("bad_ef_search", error!.Code);
+        Assert.Contains(efSearch.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(10_001)]
+    [InlineData(int.MaxValue)]
+    public async Task PostSearch_BadEfSearch_Returns400(int efSearch)
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(Enumerable.Repeat(0.1f, 128).ToArray(), 10, efSearch));
+        var error = await response.Content.ReadFromJsonAsync<ApiError>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("bad_ef_search", error!.Code);
+    }
 }
