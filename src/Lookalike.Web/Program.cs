@@ -1,8 +1,8 @@
 using Lookalike.Web;
 using Lookalike.Web.Cli;
 
-// A verb (import, query, stats, …) runs the command line; no verb starts the web app.
-if (CliApp.IsVerb(args))
+// A verb (import, query, stats, …) runs the command line (an unknown one is refused there); no verb starts the web app.
+if (CliApp.IsCommandLine(args))
 {
     return await CliApp.RunAsync(args);
 }

@@ -30,10 +30,26 @@ public static class CliApp
     /// <summary>True when the first argument is one of the verbs (otherwise the web app starts).</summary>
     public static bool IsVerb(string[] args) => args is { Length: > 0 } && Verbs.Contains(args[0], StringComparer.Ordinal);
 
+    /// <summary>
+    /// True when the arguments are for the command line rather than the web host: a verb, or a first word that is not a host
+    /// switch (<c>--urls …</c>, <c>/urls …</c> or <c>urls=…</c>) — an unknown verb, which <see cref="RunAsync"/> refuses
+    /// instead of starting the web app with it.
+    /// </summary>
+    public static bool IsCommandLine(string[] args) =>
+        IsVerb(args) || (args is { Length: > 0 } && args[0].Length > 0 && args[0][0] is not '-' and not '/' && !args[0].Contains('=', StringComparison.Ordinal));
+
+    /// <summary>The verbs, for messages.</summary>
+    public static string VerbList => string.Join(", ", Verbs.Where(v => v[0] != '-'));
+
     /// <summary>Parses and runs a verb.</summary>
     public static async Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
     {
         console ??= AnsiConsole.Console;
+        if (args is { Length: > 0 } && !IsVerb(args) && IsCommandLine(args))
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] unknown command '{args[0]}'; the verbs are {VerbList} (--help lists them; no verb starts the web app)");
+            return BadInput;
+        }
         var dataOption = new Option<string?>("--data") { Recursive = true, Description = "Data directory (default: Lookalike:DataDirectory, ./data; or env Lookalike__DataDirectory)." };
         var root = new RootCommand("Lookalike: which celebrities do you look like? Without a verb the web app starts.");
         root.Options.Add(dataOption);

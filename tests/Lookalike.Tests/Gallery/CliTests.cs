@@ -127,4 +127,29 @@ public sealed class CliTests(LfwGalleryFixture gallery)
 
         Assert.Equal(CliApp.BadInput, code);
     }
+
+    [Theory]
+    [InlineData(new string[0], false)]
+    [InlineData(new[] { "--urls", "http://127.0.0.1:5000" }, false)]
+    [InlineData(new[] { "--environment", "Development" }, false)]
+    [InlineData(new[] { "urls=http://127.0.0.1:5000" }, false)]
+    [InlineData(new[] { "stats" }, true)]
+    [InlineData(new[] { "frobnicate" }, true)]
+    public void IsCommandLine_VerbOrUnknownWord_TrueHostArgumentsFalse(string[] args, bool expected)
+    {
+        Assert.Equal(expected, CliApp.IsCommandLine(args));
+    }
+
+    [Fact]
+    public async Task UnknownVerb_ExitsOneListingTheVerbs()
+    {
+        var (console, output) = NewConsole();
+
+        var code = await CliApp.RunAsync(["frobnicate"], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("unknown command 'frobnicate'", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("import", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("stats", output.ToString(), StringComparison.Ordinal);
+    }
 }
