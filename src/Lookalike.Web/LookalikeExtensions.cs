@@ -81,11 +81,27 @@ public static class LookalikeExtensions
 /// <summary>Loads or rebuilds the gallery index in the background when the web app starts (the UI shows progress meanwhile).</summary>
 public sealed partial class IndexStartupService(GalleryIndexHost host, ILogger<IndexStartupService> logger) : BackgroundService
 {
+    /// <summary>How often the store is checked for faces another process (the CLI) imported.</summary>
+    public static readonly TimeSpan SyncInterval = TimeSpan.FromSeconds(3);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
             await host.EnsureReadyAsync(stoppingToken).ConfigureAwait(false);
+            // A CLI import into this data directory while the app runs is picked up here (a count query when nothing changed).
+            using var timer = new PeriodicTimer(SyncInterval);
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    host.SyncWithStore();
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or IOException or System.Data.Common.DbException or ArgumentException)
+                {
+                    LogSyncFailed(ex);
+                }
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -96,6 +112,9 @@ public sealed partial class IndexStartupService(GalleryIndexHost host, ILogger<I
             LogFailed(ex);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the store for faces imported by another process failed")]
+    private partial void LogSyncFailed(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The gallery index could not be made ready; the app runs with an empty gallery")]
     private partial void LogFailed(Exception ex);

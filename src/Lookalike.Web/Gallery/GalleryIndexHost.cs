@@ -35,6 +35,7 @@ public sealed partial class GalleryIndexHost : IDisposable
     private volatile GallerySnapshot _current;
     private int _loads;
     private int _rebuilds;
+    private (int Count, long MaxId) _lastSyncFingerprint = (-1, -1);
 
     public GalleryIndexHost(GalleryStore store, FacePipeline pipeline, IOptions<LookalikeOptions> options, ILogger<GalleryIndexHost> logger)
     {
@@ -311,15 +312,92 @@ public sealed partial class GalleryIndexHost : IDisposable
         }
         lock (_writeGate)
         {
-            var snapshot = _current;
-            snapshot.Index.AddRange(faces.Select(f => f.FaceId).ToArray(), vectors);
-            snapshot.AppendExact(faces, vectors);
-            if (State == IndexState.Ready)
-            {
-                StatusMessage = $"Index ready: {snapshot.Count:N0} faces ({snapshot.Parameters}).";
-            }
+            AddMissingLocked(faces, vectors);
         }
         Changed?.Invoke();
+    }
+
+    /// <summary>Adds the faces the current snapshot does not hold yet (a face already there — e.g. picked up by <see cref="SyncWithStore"/> — is left alone).</summary>
+    private int AddMissingLocked(FaceRef[] faces, float[] vectors)
+    {
+        var snapshot = _current;
+        var keep = new List<int>(faces.Length);
+        for (var i = 0; i < faces.Length; i++)
+        {
+            if (!snapshot.Faces.ContainsKey(faces[i].FaceId))
+            {
+                keep.Add(i);
+            }
+        }
+        if (keep.Count == 0)
+        {
+            return 0;
+        }
+        if (keep.Count < faces.Length)
+        {
+            var kept = new float[keep.Count * GallerySnapshot.Dimension];
+            for (var j = 0; j < keep.Count; j++)
+            {
+                vectors.AsSpan(keep[j] * GallerySnapshot.Dimension, GallerySnapshot.Dimension).CopyTo(kept.AsSpan(j * GallerySnapshot.Dimension));
+            }
+            faces = keep.Select(i => faces[i]).ToArray();
+            vectors = kept;
+        }
+        snapshot.Index.AddRange(faces.Select(f => f.FaceId).ToArray(), vectors);
+        snapshot.AppendExact(faces, vectors);
+        if (State == IndexState.Ready)
+        {
+            StatusMessage = $"Index ready: {snapshot.Count:N0} faces ({snapshot.Parameters}).";
+        }
+        return faces.Length;
+    }
+
+    /// <summary>
+    /// Adds faces another process (a CLI <c>import</c> into the same data directory) stored since this host loaded: cheap
+    /// when nothing changed (one count query). Only while the index is ready; faces removed from the store are not dropped.
+    /// Returns how many faces were added.
+    /// </summary>
+    public int SyncWithStore()
+    {
+        if (State != IndexState.Ready)
+        {
+            return 0;
+        }
+        var fingerprint = _store.GetFaceFingerprint();
+        if (fingerprint == _lastSyncFingerprint)
+        {
+            return 0;
+        }
+        var snapshot = _current;
+        if (fingerprint.Count <= snapshot.Count && snapshot.Faces.ContainsKey(fingerprint.MaxId))
+        {
+            _lastSyncFingerprint = fingerprint;
+            return 0;
+        }
+        var (faces, vectors) = _store.ReadAllEmbeddings(GallerySnapshot.Dimension);
+        int added;
+        lock (_writeGate)
+        {
+            if (!_rebuildGate.Wait(0))
+            {
+                return 0; // a rebuild is running; it reads the store itself
+            }
+            try
+            {
+                added = AddMissingLocked(faces, vectors);
+            }
+            finally
+            {
+                _rebuildGate.Release();
+            }
+        }
+        _lastSyncFingerprint = fingerprint;
+        if (added > 0)
+        {
+            LogSynced(added);
+            Changed?.Invoke();
+        }
+        return added;
     }
 
     /// <summary>Writes the index file and its sidecar (temporary names, then renamed).</summary>
@@ -385,6 +463,9 @@ public sealed partial class GalleryIndexHost : IDisposable
     }
 
     private sealed record IndexSidecar(string FileSha256, int Count, long MaxFaceId, string? ModelName, string? ModelSha256, int M, int EfConstruction);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Added {Count} faces another process stored to the live index")]
+    private partial void LogSynced(int count);
 
     [LoggerMessage(EventId = 1001, EventName = "IndexLoaded", Level = LogLevel.Information, Message = "Gallery index loaded from file: {Count} faces in {Milliseconds:0} ms")]
     private partial void LogLoaded(int count, double milliseconds);

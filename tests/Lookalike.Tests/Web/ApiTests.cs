@@ -360,4 +360,33 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("bad_ef_search", error!.Code);
     }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task CliImportWhileAppRuns_FacesReachTheLiveIndex()
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        var host = factory.Services.GetRequiredService<GalleryIndexHost>();
+        await host.EnsureReadyAsync();
+        Assert.Equal(0, host.Current.Count);
+
+        // another process's import (the CLI builds these same services over the data directory)
+        using (var cli = GalleryServices.Create(factory.DataDirectory))
+        {
+            var summary = await cli.GetRequiredService<GalleryImporter>().ImportAsync(Path.Combine(TestPaths.BugInputs, "b01_upright_control.jpg"), ImportFormat.Folder);
+            Assert.Equal(1, summary.Imported);
+        }
+
+        StatsDto? stats = null;
+        for (var waited = 0; waited < 200 && stats?.IndexCount != 1; waited++)
+        {
+            await Task.Delay(100);
+            stats = await client.GetFromJsonAsync<StatsDto>(new Uri("/api/stats", UriKind.Relative));
+        }
+        Assert.Equal((1, 1), (stats!.Faces, stats.IndexCount));
+        using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(Enumerable.Repeat(0.1f, 128).ToArray(), 1));
+        var body = await response.Content.ReadFromJsonAsync<SearchResponse>();
+        Assert.Single(body!.Neighbors);
+        Assert.Equal(0, host.SyncWithStore());
+    }
 }
