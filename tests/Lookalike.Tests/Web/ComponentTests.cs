@@ -1,9 +1,11 @@
 using Bunit;
 using Lookalike.Faces;
+using Lookalike.Web;
 using Lookalike.Web.Components.Pages.Tuning;
 using Lookalike.Web.Components.Shared;
 using Lookalike.Web.Gallery;
 using Lookalike.Web.Services;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
@@ -174,5 +176,37 @@ public sealed class ComponentTests : IAsyncLifetime
 
         Assert.Equal(32, EfSearchSweep.SmallestReaching(points, 0.95));
         Assert.Null(EfSearchSweep.SmallestReaching(points, 0.999));
+    }
+
+    [Fact]
+    public void Explorer_ThumbnailLayer_FaceDrawnAboveItsNodeCircle()
+    {
+        using var data = new Infrastructure.TempDirectory();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Lookalike:DataDirectory"] = data.Path,
+            ["Lookalike:Faces:ModelDirectory"] = Infrastructure.TestPaths.Models,
+        }).Build();
+        _ctx.Services.AddLogging();
+        _ctx.Services.AddLookalikeGallery(configuration);
+        _ctx.Services.AddScoped<LookalikeSession>();
+        var host = _ctx.Services.GetRequiredService<GalleryIndexHost>();
+        var random = new Random(7);
+        host.AddFaces(Enumerable.Range(1, 6)
+            .Select(i => (new FaceRef(i, i, i, $"Person {i}"), Enumerable.Range(0, 128).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()))
+            .ToList());
+
+        var cut = _ctx.Render<Lookalike.Web.Components.Pages.Explorer.Explorer>();
+
+        var circles = cut.FindAll("[data-testid=graph-node]");
+        Assert.NotEmpty(circles);
+        foreach (var circle in circles)
+        {
+            // SVG paints in document order: the thumbnail must come after (above) its circle, or the circle covers the face
+            var next = circle.NextElementSibling;
+            Assert.NotNull(next);
+            Assert.Equal("image", next!.LocalName, StringComparer.OrdinalIgnoreCase);
+            Assert.Contains($"/api/faces/{circle.GetAttribute("data-label")}/thumbnail", next.GetAttribute("href"), StringComparison.Ordinal);
+        }
     }
 }
