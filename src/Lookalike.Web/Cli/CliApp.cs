@@ -139,6 +139,18 @@ public static class CliApp
         return builder.Build();
     }
 
+    /// <summary>For the read-only verbs: says so and returns true when the data directory does not exist (instead of creating an empty store).</summary>
+    private static bool MissingDataDirectory(IAnsiConsole console, IHost host)
+    {
+        var directory = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LookalikeOptions>>().Value.DataDirectoryFullPath;
+        if (Directory.Exists(directory))
+        {
+            return false;
+        }
+        console.MarkupLineInterpolated($"[red]error:[/] data directory {directory} does not exist — import a gallery first, or pass --data <dir>");
+        return true;
+    }
+
     private static async Task<int> ImportAsync(IAnsiConsole console, string? data, string path, string formatName, CancellationToken ct)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
@@ -202,6 +214,11 @@ public static class CliApp
 
     private static async Task<int> QueryAsync(IAnsiConsole console, string? data, string imagePath, int k, CancellationToken ct)
     {
+        if (Directory.Exists(imagePath))
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {imagePath}: is a folder, not an image file");
+            return BadInput;
+        }
         if (!File.Exists(imagePath))
         {
             console.MarkupLineInterpolated($"[red]error:[/] {imagePath}: no such file");
@@ -213,6 +230,10 @@ public static class CliApp
             return BadInput;
         }
         using var host = BuildHost(data);
+        if (MissingDataDirectory(console, host))
+        {
+            return BadInput;
+        }
         await host.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync(ct).ConfigureAwait(false);
         var matcher = host.Services.GetRequiredService<MatchService>();
         FaceAnalysis analysis;
@@ -366,6 +387,10 @@ public static class CliApp
     private static async Task<int> StatsAsync(IAnsiConsole console, string? data, CancellationToken ct)
     {
         using var host = BuildHost(data);
+        if (MissingDataDirectory(console, host))
+        {
+            return BadInput;
+        }
         var index = host.Services.GetRequiredService<GalleryIndexHost>();
         var stopwatch = Stopwatch.StartNew();
         await index.EnsureReadyAsync(ct).ConfigureAwait(false);

@@ -152,4 +152,34 @@ public sealed class CliTests(LfwGalleryFixture gallery)
         Assert.Contains("import", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("stats", output.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Query_Folder_SaysItIsAFolder()
+    {
+        var (console, output) = NewConsole();
+        using var folder = new TempDirectory();
+
+        var code = await CliApp.RunAsync(["query", folder.Path, "--data", folder.Path], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("is a folder, not an image file", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("stats")]
+    [InlineData("query")]
+    public async Task ReadOnlyVerb_MissingDataDirectory_ExitsOneAndCreatesNothing(string verb)
+    {
+        var (console, output) = NewConsole();
+        using var temp = new TempDirectory();
+        var missing = Path.Combine(temp.Path, "no-such-data");
+        var photo = Path.Combine(temp.Path, "photo.jpg");
+        await File.WriteAllBytesAsync(photo, [0xFF, 0xD8, 0xFF]);
+
+        var code = await CliApp.RunAsync(verb == "stats" ? ["stats", "--data", missing] : ["query", photo, "--data", missing], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("does not exist", output.ToString().Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(missing));
+    }
 }
