@@ -5,7 +5,9 @@ using Lookalike.Tests.Gallery;
 using Lookalike.Tests.Infrastructure;
 using Lookalike.Web.Api;
 using Lookalike.Web.Gallery;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Lookalike.Tests.Web;
 
@@ -388,5 +390,54 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         var body = await response.Content.ReadFromJsonAsync<SearchResponse>();
         Assert.Single(body!.Neighbors);
         Assert.Equal(0, host.SyncWithStore());
+    }
+
+    [Fact]
+    public async Task Api_MalformedRequests_LogNoErrors()
+    {
+        var errors = new ErrorLogProvider();
+        using var factory = new LookalikeAppFactory();
+        using var app = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(errors)));
+        using var client = app.CreateClient();
+
+        using (var bad = new StringContent("{\"embedding\":[1,2", System.Text.Encoding.UTF8, "application/json"))
+        using (var r1 = await client.PostAsync(new Uri("/api/search", UriKind.Relative), bad))
+        using (var plain = new StringContent("{}", System.Text.Encoding.UTF8, "text/plain"))
+        using (var r2 = await client.PostAsync(new Uri("/api/search", UriKind.Relative), plain))
+        using (var photo = Photo([1, 2, 3]))
+        using (var r3 = await client.PostAsync(new Uri("/api/match?k=abc", UriKind.Relative), photo))
+        using (var r4 = await client.GetAsync(new Uri("/api/people/abc", UriKind.Relative)))
+        {
+            Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.UnsupportedMediaType, HttpStatusCode.BadRequest, HttpStatusCode.NotFound],
+                [r1.StatusCode, r2.StatusCode, r3.StatusCode, r4.StatusCode]);
+        }
+
+        Assert.Empty(errors.Errors);
+    }
+
+    private sealed class ErrorLogProvider : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Errors { get; } = new();
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Collector(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Collector(ErrorLogProvider owner, string category) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Error;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (logLevel >= Microsoft.Extensions.Logging.LogLevel.Error)
+                {
+                    owner.Errors.Enqueue($"{category}: {formatter(state, exception)}");
+                }
+            }
+        }
     }
 }
