@@ -6,12 +6,14 @@ namespace Lookalike.Tests.Infrastructure;
 /// </summary>
 public sealed class SharedDataFactAttribute : FactAttribute
 {
-    public SharedDataFactAttribute(string relativePath = "")
+    public SharedDataFactAttribute(string relativePath = "") => Skip = SkipReason(relativePath);
+
+    /// <summary>Null when <c>../shared/<paramref name="relativePath"/></c> exists, else the skip reason naming it.</summary>
+    internal static string? SkipReason(string relativePath)
     {
         var path = Path.Combine(TestPaths.Shared, relativePath);
-        if (!Directory.Exists(path) && !File.Exists(path))
-        {
-            Skip = $"needs {path} (the shared data beside the checkout), which is absent here";
-        }
+        return Directory.Exists(path) || File.Exists(path)
+            ? null
+            : $"needs {path} (the shared data beside the checkout), which is absent here";
     }
 }
