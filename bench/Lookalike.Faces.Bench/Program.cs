@@ -14,6 +14,7 @@ for (var i = 1; i < args.Length - 1; i++)
         case "--flip": options.FlipAverage = bool.Parse(args[i + 1]); break;
         case "--landmarks": options.UseLandmarks = bool.Parse(args[i + 1]); break;
         case "--landmark-flip": options.LandmarkFlipAverage = bool.Parse(args[i + 1]); break;
+        case "--jitter": options.Jitter = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--threads": options.IntraOpThreads = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
     }
 }
@@ -57,6 +58,6 @@ switch (verb)
         return 0;
     }
     default:
-        Console.WriteLine("verbs: chips <image> <outdir> | eval-lfw [lfw dir] | bench-pipeline [lfw dir]; options --compare (all alignments), --front, --flip, --landmarks, --threads, --min-face, --min-score");
+        Console.WriteLine("verbs: chips <image> <outdir> | eval-lfw [lfw dir] | bench-pipeline [lfw dir]; options --compare (all alignments), --front, --flip, --landmarks, --jitter N, --threads, --min-face, --min-score");
         return 2;
 }

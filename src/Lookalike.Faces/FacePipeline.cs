@@ -54,6 +54,7 @@ public sealed class FacePipeline : IDisposable
     private readonly FaceAligner _aligner = new();
     private readonly FaceEmbedder _embedder;
     private readonly FaceLandmarker? _landmarker;
+    private readonly IReadOnlyList<JitterSample> _jitter;
 
     /// <summary>Validates the options and loads both models (about a second; the embedding model is built from the weights or read from the cache).</summary>
     /// <param name="options">Pipeline options.</param>
@@ -68,6 +69,7 @@ public sealed class FacePipeline : IDisposable
         Options = options;
         _decoder = new ImageDecoder(options);
         _detector = new BlazeFaceDetector(options);
+        _jitter = ChipJitter.Create(options.Jitter);
         try
         {
             _embedder = new FaceEmbedder(options);
@@ -100,17 +102,15 @@ public sealed class FacePipeline : IDisposable
         var t1 = Stopwatch.GetTimestamp();
         var faces = _detector.Detect(image);
         var t2 = Stopwatch.GetTimestamp();
-        var chips = new List<byte[]>(faces.Count);
+        var chips = new List<byte[]>(faces.Count * Math.Max(1, _jitter.Count));
         var thumbs = new List<byte[]>(faces.Count);
         long landmarkTicks = 0;
         foreach (var face in faces)
         {
-            var chip = Chip(image, face, ref landmarkTicks);
-            chips.Add(chip);
-            thumbs.Add(FaceAligner.Thumbnail(chip));
+            thumbs.Add(FaceAligner.Thumbnail(Chips(image, face, chips, ref landmarkTicks)));
         }
         var t3 = Stopwatch.GetTimestamp();
-        var descriptors = _embedder.Embed(chips);
+        var descriptors = Embed(chips);
         var t4 = Stopwatch.GetTimestamp();
         var result = new AnalyzedFace[faces.Count];
         for (var i = 0; i < faces.Count; i++)
@@ -139,22 +139,37 @@ public sealed class FacePipeline : IDisposable
     public IReadOnlyList<AnalyzedFace> EmbedFaces(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces)
     {
         ArgumentNullException.ThrowIfNull(faces);
-        var chips = new byte[faces.Count][];
+        var chips = new List<byte[]>(faces.Count * Math.Max(1, _jitter.Count));
+        var thumbs = new byte[faces.Count][];
+        long ticks = 0;
         for (var i = 0; i < faces.Count; i++)
         {
-            chips[i] = Chip(faces[i].Image, faces[i].Face);
+            thumbs[i] = FaceAligner.Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref ticks));
         }
-        var descriptors = _embedder.Embed(chips);
+        var descriptors = Embed(chips);
         var result = new AnalyzedFace[faces.Count];
         for (var i = 0; i < faces.Count; i++)
         {
-            result[i] = new AnalyzedFace(faces[i].Face, descriptors.AsSpan(i * DescriptorLength, DescriptorLength).ToArray(), FaceAligner.Thumbnail(chips[i]));
+            result[i] = new AnalyzedFace(faces[i].Face, descriptors.AsSpan(i * DescriptorLength, DescriptorLength).ToArray(), thumbs[i]);
         }
         return result;
     }
 
     /// <summary>Embeds ready-made 150×150 chips (for evaluation: e.g. the centred fallback chip).</summary>
     internal float[] EmbedChips(IReadOnlyList<byte[]> chips, bool flipAverage) => _embedder.Embed(chips, flipAverage);
+
+    /// <summary>The number of jittered chips per face (<see cref="FaceOptions.Jitter"/>; 0: none).</summary>
+    internal int JitterCount => _jitter.Count;
+
+    /// <summary>The plain chip of a face, adding the chips its descriptor is computed from to <paramref name="network"/> (evaluation).</summary>
+    internal byte[] Chips(RgbImage image, DetectedFace face, List<byte[]> network)
+    {
+        long ticks = 0;
+        return Chips(image, face, network, ref ticks);
+    }
+
+    /// <summary>Jitter-averaged descriptors of <see cref="JitterCount"/> consecutive chips each (evaluation).</summary>
+    internal float[] EmbedJittered(IReadOnlyList<byte[]> chips) => _embedder.EmbedMean(chips, _jitter.Count);
 
     /// <summary>The chip of one face as <see cref="Analyze"/> builds it (150×150×3 RGB).</summary>
     internal byte[] Chip(RgbImage image, DetectedFace face)
@@ -167,17 +182,47 @@ public sealed class FacePipeline : IDisposable
     internal IReadOnlyList<Point2> Landmarks(RgbImage image, DetectedFace face) =>
         (_landmarker ?? throw new InvalidOperationException("UseLandmarks is off.")).Detect(image, face);
 
-    private byte[] Chip(RgbImage image, DetectedFace face, ref long landmarkTicks)
+    private byte[] Chip(RgbImage image, DetectedFace face, ref long landmarkTicks) => Chips(image, face, null, ref landmarkTicks);
+
+    /// <summary>
+    /// The plain chip of a face (returned: thumbnails, evaluation) and the chips its descriptor is computed from (added
+    /// to <paramref name="network"/>: the plain chip, or the <see cref="FaceOptions.Jitter"/> jittered chips).
+    /// </summary>
+    private byte[] Chips(RgbImage image, DetectedFace face, List<byte[]>? network, ref long landmarkTicks)
     {
         if (_landmarker is null)
         {
-            return _aligner.Align(image, face);
+            var plain = _aligner.Align(image, face);
+            AddNetworkInputs(network, plain, () => _aligner.AlignJittered(image, face, _jitter));
+            return plain;
         }
         var t = Stopwatch.GetTimestamp();
         var landmarks = _landmarker.Detect(image, face);
         landmarkTicks += Stopwatch.GetTimestamp() - t;
-        return _aligner.AlignDlib(image, landmarks);
+        var chip = _aligner.AlignDlib(image, landmarks);
+        AddNetworkInputs(network, chip, () => _aligner.AlignDlibJittered(image, landmarks, _jitter));
+        return chip;
     }
+
+    private void AddNetworkInputs(List<byte[]>? network, byte[] plain, Func<IReadOnlyList<byte[]>> jittered)
+    {
+        if (network is null)
+        {
+            return;
+        }
+        if (_jitter.Count == 0)
+        {
+            network.Add(plain);
+        }
+        else
+        {
+            network.AddRange(jittered());
+        }
+    }
+
+    /// <summary>One descriptor per face from the network inputs collected by Chips: flip-averaged or jitter-averaged per the options.</summary>
+    private float[] Embed(List<byte[]> chips) =>
+        _jitter.Count == 0 ? _embedder.Embed(chips) : _embedder.EmbedMean(chips, _jitter.Count);
 
     internal FaceAligner Aligner => _aligner;
 

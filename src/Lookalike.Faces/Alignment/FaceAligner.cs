@@ -34,6 +34,28 @@ public sealed class FaceAligner
     public byte[] Align(RgbImage image, DetectedFace face)
     {
         ArgumentNullException.ThrowIfNull(image);
+        return WarpFrom(image, TemplateChipToImage(face), ChipSize);
+    }
+
+    /// <summary>
+    /// The jittered chips of one detected face (template alignment, as <see cref="Align"/>): one chip per sample of
+    /// <paramref name="samples"/>, each sampled from the photo with the sample's rotation, zoom, shift and mirror.
+    /// </summary>
+    /// <param name="image">The upright photo the face was detected in.</param>
+    /// <param name="face">The detection; its first four keypoints are used.</param>
+    /// <param name="samples">The jitter samples (see <see cref="ChipJitter.Create"/>).</param>
+    /// <returns>One chip per sample, each row-major [150, 150, 3] RGB bytes.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="face"/> has fewer than four keypoints.</exception>
+    public IReadOnlyList<byte[]> AlignJittered(RgbImage image, DetectedFace face, IReadOnlyList<JitterSample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(samples);
+        return Jittered(image, TemplateChipToImage(face), samples);
+    }
+
+    private static SimilarityTransform TemplateChipToImage(DetectedFace face)
+    {
         ArgumentNullException.ThrowIfNull(face);
         if (face.Keypoints.Count < 4)
         {
@@ -45,8 +67,7 @@ public sealed class FaceAligner
             // Keypoints use pixel edges (pixel i covers [i, i+1)); the warp uses pixel centres at integers.
             from[i] = new Point2(face.Keypoints[i].X - 0.5f, face.Keypoints[i].Y - 0.5f);
         }
-        var t = SimilarityTransform.Fit(from, Template, TemplateWeights);
-        return Warp(image, t, ChipSize);
+        return SimilarityTransform.Fit(from, Template, TemplateWeights).Inverse();
     }
 
     /// <summary>
@@ -62,6 +83,29 @@ public sealed class FaceAligner
     public byte[] AlignDlib(RgbImage image, IReadOnlyList<Point2> landmarks68)
     {
         ArgumentNullException.ThrowIfNull(image);
+        return WarpFrom(image, DlibChipToImage(landmarks68), ChipSize);
+    }
+
+    /// <summary>
+    /// The jittered chips of one face (dlib 5-point alignment, as <see cref="AlignDlib"/>): one chip per sample of
+    /// <paramref name="samples"/>, each sampled from the photo with the sample's rotation, zoom, shift and mirror.
+    /// </summary>
+    /// <param name="image">The upright photo.</param>
+    /// <param name="landmarks68">The 68 iBUG landmarks in source pixels.</param>
+    /// <param name="samples">The jitter samples (see <see cref="ChipJitter.Create"/>).</param>
+    /// <returns>One chip per sample, each row-major [150, 150, 3] RGB bytes.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">Fewer than 68 landmarks.</exception>
+    public IReadOnlyList<byte[]> AlignDlibJittered(RgbImage image, IReadOnlyList<Point2> landmarks68, IReadOnlyList<JitterSample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(samples);
+        return Jittered(image, DlibChipToImage(landmarks68), samples);
+    }
+
+    /// <summary>dlib's 5-point fit, chip → image (least squares over the mean 5-point face, as dlib fits it).</summary>
+    private static SimilarityTransform DlibChipToImage(IReadOnlyList<Point2> landmarks68)
+    {
         ArgumentNullException.ThrowIfNull(landmarks68);
         if (landmarks68.Count < 68)
         {
@@ -76,8 +120,18 @@ public sealed class FaceAligner
             var p = landmarks68[DlibFiveFrom68[i]];
             imagePoints[i] = new Point2(p.X - 0.5f, p.Y - 0.5f);
         }
-        var chipToImage = SimilarityTransform.Fit(chipPoints, imagePoints, []);
-        return Warp(image, chipToImage.Inverse(), ChipSize);
+        return SimilarityTransform.Fit(chipPoints, imagePoints, []);
+    }
+
+    private static byte[][] Jittered(RgbImage image, SimilarityTransform chipToImage, IReadOnlyList<JitterSample> samples)
+    {
+        var chips = new byte[samples.Count][];
+        for (var i = 0; i < chips.Length; i++)
+        {
+            var chip = WarpFrom(image, chipToImage.After(ChipJitter.ToPlainChip(samples[i], ChipSize)), ChipSize);
+            chips[i] = samples[i].Mirror ? Mirror(chip) : chip;
+        }
+        return chips;
     }
 
     /// <summary>
@@ -112,7 +166,7 @@ public sealed class FaceAligner
             imagePoints.Add(new Point2(landmarks68[i].X - 0.5f, landmarks68[i].Y - 0.5f));
         }
         var chipToImage = SimilarityTransform.Fit(chipPoints.ToArray(), imagePoints.ToArray(), []);
-        return Warp(image, chipToImage.Inverse(), ChipSize);
+        return WarpFrom(image, chipToImage, ChipSize);
     }
 
     /// <summary>dlib's mean face, points 17–67 (dlib/image_transforms/interpolation.h, get_face_chip_details), x in [0, 1].</summary>
@@ -201,11 +255,13 @@ public sealed class FaceAligner
     }
 
     /// <summary>Samples an output square of side <paramref name="size"/> where output pixel q comes from source point t⁻¹(q).</summary>
-    internal static byte[] Warp(RgbImage image, SimilarityTransform t, int size)
+    internal static byte[] Warp(RgbImage image, SimilarityTransform t, int size) => WarpFrom(image, t.Inverse(), size);
+
+    /// <summary>Samples an output square of side <paramref name="size"/> where output pixel q comes from source point <paramref name="inv"/>(q).</summary>
+    internal static byte[] WarpFrom(RgbImage image, SimilarityTransform inv, int size)
     {
-        var inv = t.Inverse();
         var chip = new byte[size * size * 3];
-        var shrink = 1f / t.Scale; // source pixels per chip pixel
+        var shrink = inv.Scale; // source pixels per chip pixel
         var n = shrink > 1.5f ? Math.Min(4, (int)MathF.Ceiling(shrink)) : 1;
         var w = image.Width;
         var h = image.Height;

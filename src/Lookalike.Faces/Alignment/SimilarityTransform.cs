@@ -7,6 +7,11 @@ internal readonly record struct SimilarityTransform(float A, float B, float Tx, 
 
     public (float X, float Y) Apply(float x, float y) => ((A * x) - (B * y) + Tx, (B * x) + (A * y) + Ty);
 
+    /// <summary>The transform p ↦ this(<paramref name="inner"/>(p)).</summary>
+    public SimilarityTransform After(SimilarityTransform inner) =>
+        new((A * inner.A) - (B * inner.B), (B * inner.A) + (A * inner.B),
+            (A * inner.Tx) - (B * inner.Ty) + Tx, (B * inner.Tx) + (A * inner.Ty) + Ty);
+
     public SimilarityTransform Inverse()
     {
         var d = (A * A) + (B * B);

@@ -22,6 +22,9 @@ public sealed class FaceEmbedder : IDisposable
     /// <summary>The pixel divisor of dlib's own input layer (<c>input_rgb_image</c>: (x − mean) / 256).</summary>
     public const float DlibDivisor = 256f;
 
+    /// <summary>Most chips given to the network in one run (bounds the input tensor at 32 × 270 KB).</summary>
+    internal const int MaxRunBatch = 32;
+
     private const int ChipPixels = FaceAligner.ChipSize * FaceAligner.ChipSize;
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
@@ -75,45 +78,66 @@ public sealed class FaceEmbedder : IDisposable
     public float[] Embed(IReadOnlyList<byte[]> chips) => Embed(chips, _flipAverage);
 
     /// <summary>As <see cref="Embed(IReadOnlyList{byte[]})"/> with flip averaging chosen per call (evaluation).</summary>
-    internal float[] Embed(IReadOnlyList<byte[]> chips, bool flipAverage)
+    internal float[] Embed(IReadOnlyList<byte[]> chips, bool flipAverage) =>
+        flipAverage ? EmbedCore(chips, 2, withMirrors: true) : EmbedCore(chips, 1, withMirrors: false);
+
+    /// <summary>
+    /// Embeds chips and averages each run of <paramref name="groupSize"/> consecutive descriptors (the jittered chips of
+    /// one face, see <see cref="ChipJitter"/>); the network sees at most <see cref="MaxRunBatch"/> chips per run.
+    /// </summary>
+    /// <param name="chips">Chips, each row-major [150, 150, 3] RGB bytes; a multiple of <paramref name="groupSize"/> of them.</param>
+    /// <param name="groupSize">Chips per descriptor, ≥ 1.</param>
+    /// <returns>Row-major [chips.Count / groupSize, 128] mean descriptors.</returns>
+    /// <exception cref="ArgumentException">A chip has the wrong length, or the count is not a multiple of <paramref name="groupSize"/>.</exception>
+    /// <exception cref="InvalidOperationException">The model produced a non-finite value.</exception>
+    internal float[] EmbedMean(IReadOnlyList<byte[]> chips, int groupSize)
     {
         ArgumentNullException.ThrowIfNull(chips);
-        if (chips.Count == 0)
+        ArgumentOutOfRangeException.ThrowIfLessThan(groupSize, 1);
+        return EmbedCore(chips, groupSize, withMirrors: false);
+    }
+
+    /// <summary>
+    /// Runs the network on the chips (each followed by its mirror image when <paramref name="withMirrors"/>) and averages
+    /// each run of <paramref name="groupSize"/> consecutive network inputs.
+    /// </summary>
+    private float[] EmbedCore(IReadOnlyList<byte[]> chips, int groupSize, bool withMirrors)
+    {
+        ArgumentNullException.ThrowIfNull(chips);
+        var copies = withMirrors ? 2 : 1;
+        var inputs = chips.Count * copies;
+        if (inputs % groupSize != 0)
         {
-            return [];
+            throw new ArgumentException($"{chips.Count} chips do not split into groups of {groupSize}.", nameof(chips));
         }
-        var copies = flipAverage ? 2 : 1;
-        var n = chips.Count * copies;
-        var input = new float[n * 3 * ChipPixels];
         for (var i = 0; i < chips.Count; i++)
         {
-            var chip = chips[i];
-            if (chip.Length != ChipPixels * 3)
+            if (chips[i].Length != ChipPixels * 3)
             {
-                throw new ArgumentException($"Chip {i} has {chip.Length} bytes; expected {ChipPixels * 3} (150×150×3).", nameof(chips));
-            }
-            ToPlanar(chip, input.AsSpan(i * copies * 3 * ChipPixels, 3 * ChipPixels), mirror: false);
-            if (flipAverage)
-            {
-                ToPlanar(chip, input.AsSpan(((i * copies) + 1) * 3 * ChipPixels, 3 * ChipPixels), mirror: true);
+                throw new ArgumentException($"Chip {i} has {chips[i].Length} bytes; expected {ChipPixels * 3} (150×150×3).", nameof(chips));
             }
         }
-        var result = new float[chips.Count * Dimension];
-        using (var value = OrtValue.CreateTensorValueFromMemory(input, [n, 3, FaceAligner.ChipSize, FaceAligner.ChipSize]))
-        using (var outputs = _session.Run(_runOptions, [FaceRecognitionGraph.InputName], [value], [FaceRecognitionGraph.OutputName]))
+        var result = new float[inputs / groupSize * Dimension];
+        var scale = 1f / groupSize;
+        for (var start = 0; start < inputs; start += MaxRunBatch)
         {
-            var o = outputs[0].GetTensorDataAsSpan<float>();
-            for (var i = 0; i < chips.Count; i++)
+            var n = Math.Min(MaxRunBatch, inputs - start);
+            var input = new float[n * 3 * ChipPixels];
+            for (var i = 0; i < n; i++)
             {
-                var d = result.AsSpan(i * Dimension, Dimension);
-                o.Slice(i * copies * Dimension, Dimension).CopyTo(d);
-                if (flipAverage)
+                var j = start + i;
+                ToPlanar(chips[j / copies], input.AsSpan(i * 3 * ChipPixels, 3 * ChipPixels), mirror: j % copies == 1);
+            }
+            using var value = OrtValue.CreateTensorValueFromMemory(input, [n, 3, FaceAligner.ChipSize, FaceAligner.ChipSize]);
+            using var outputs = _session.Run(_runOptions, [FaceRecognitionGraph.InputName], [value], [FaceRecognitionGraph.OutputName]);
+            var o = outputs[0].GetTensorDataAsSpan<float>();
+            for (var i = 0; i < n; i++)
+            {
+                var d = result.AsSpan((start + i) / groupSize * Dimension, Dimension);
+                var x = o.Slice(i * Dimension, Dimension);
+                for (var k = 0; k < Dimension; k++)
                 {
-                    var m = o.Slice(((i * copies) + 1) * Dimension, Dimension);
-                    for (var k = 0; k < Dimension; k++)
-                    {
-                        d[k] = (d[k] + m[k]) * 0.5f;
-                    }
+                    d[k] += x[k] * scale;
                 }
             }
         }

@@ -5,7 +5,7 @@ using Lookalike.Faces.Alignment;
 namespace Lookalike.Faces.Evaluation;
 
 /// <summary>Accuracy of one descriptor variant on LFW.</summary>
-/// <param name="Variant">"plain" (the chip's descriptor) or "flip-averaged" (mean of the chip's and its mirror's).</param>
+/// <param name="Variant">"plain" (the chip's descriptor), "flip-averaged" (mean of the chip's and its mirror's) or "jitter-averaged ×J" (mean over the <see cref="FaceOptions.Jitter"/> jittered chips; images without a face keep the flip-averaged centred chip).</param>
 /// <param name="FoldAccuracies">Accuracy of each fold in [0, 1], its threshold chosen on the other folds.</param>
 /// <param name="MeanAccuracy">Mean of <paramref name="FoldAccuracies"/>.</param>
 /// <param name="StdAccuracy">Population standard deviation of <paramref name="FoldAccuracies"/>.</param>
@@ -144,6 +144,10 @@ public sealed class LfwVerification
         const int n = FacePipeline.DescriptorLength;
         var plain = alignments.Select(_ => new float[images.Count * n]).ToArray();
         var flipped = alignments.Select(_ => new float[images.Count * n]).ToArray();
+        var jitter = CompareAlignments ? 0 : _pipeline.JitterCount;
+        var jittered = jitter > 0 ? new float[images.Count * n] : null;
+        var jitterChips = new List<byte[]>();
+        var jitterImages = new List<int>();
         int noFace = 0, multiFace = 0;
         var chips = new List<byte[]>(Batch * alignments.Length * 2);
         var start = 0;
@@ -174,9 +178,13 @@ public sealed class LfwVerification
                 var face = faces.MinBy(f => Square(f.Box.Centre.X - centre.X) + Square(f.Box.Centre.Y - centre.Y))!;
                 if (!CompareAlignments)
                 {
-                    var chip = _pipeline.Chip(image, face);
+                    var chip = jitter > 0 ? _pipeline.Chips(image, face, jitterChips) : _pipeline.Chip(image, face);
                     chips.Add(chip);
                     chips.Add(FaceAligner.Mirror(chip));
+                    if (jitter > 0)
+                    {
+                        jitterImages.Add(i);
+                    }
                 }
                 else
                 {
@@ -207,6 +215,18 @@ public sealed class LfwVerification
                         }
                     }
                 }
+                if (jittered is not null)
+                {
+                    // Images without a face keep their flip-averaged centred chip.
+                    flipped[0].AsSpan(start * n, pending * n).CopyTo(jittered.AsSpan(start * n));
+                    var dj = _pipeline.EmbedJittered(jitterChips);
+                    for (var k = 0; k < jitterImages.Count; k++)
+                    {
+                        dj.AsSpan(k * n, n).CopyTo(jittered.AsSpan(jitterImages[k] * n, n));
+                    }
+                    jitterChips.Clear();
+                    jitterImages.Clear();
+                }
                 start += pending;
                 pending = 0;
                 chips.Clear();
@@ -222,6 +242,10 @@ public sealed class LfwVerification
         {
             variants.Add(Score("plain", plain[a], pairIndex, probes, person) with { Alignment = alignments[a] });
             variants.Add(Score("flip-averaged", flipped[a], pairIndex, probes, person) with { Alignment = alignments[a] });
+        }
+        if (jittered is not null)
+        {
+            variants.Add(Score(string.Create(CultureInfo.InvariantCulture, $"jitter-averaged ×{jitter}"), jittered, pairIndex, probes, person) with { Alignment = alignments[0] });
         }
         if (alignments.Length > 1)
         {

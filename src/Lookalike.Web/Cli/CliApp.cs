@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Lookalike.Faces;
+using Lookalike.Faces.Alignment;
 using Lookalike.Faces.Evaluation;
 using Lookalike.Web.Api;
 using Lookalike.Web.Gallery;
@@ -82,8 +83,9 @@ public static class CliApp
 
         var lfwDir = new Argument<string>("lfw-dir") { Description = "The LFW folder (<Person>/<Person>_NNNN.jpg)." };
         var pairs = new Argument<string>("pairs") { Description = "The pairs file (View 2 format, e.g. pairs_folds1-8.txt)." };
-        var eval = new Command("eval-lfw", "LFW verification protocol (10-fold style over the folds present) and rank-1 for the face pipeline.") { lfwDir, pairs };
-        eval.SetAction((r, ct) => Guard(console, () => EvalLfwAsync(console, r.GetValue(dataOption), r.GetValue(lfwDir)!, r.GetValue(pairs)!, ct)));
+        var jitter = new Option<int?>("--jitter") { Description = "Also report the descriptor averaged over this many jittered chips (0–1000; default: Lookalike:Faces:Jitter)." };
+        var eval = new Command("eval-lfw", "LFW verification protocol (10-fold style over the folds present) and rank-1 for the face pipeline.") { lfwDir, pairs, jitter };
+        eval.SetAction((r, ct) => Guard(console, () => EvalLfwAsync(console, r.GetValue(dataOption), r.GetValue(lfwDir)!, r.GetValue(pairs)!, r.GetValue(jitter), ct)));
         root.Subcommands.Add(eval);
 
         var photos = new Option<string?>("--photos") { Description = "A folder of photos (searched recursively); default: the gallery's imported photos." };
@@ -127,12 +129,16 @@ public static class CliApp
         }
     }
 
-    private static IHost BuildHost(string? dataDirectory)
+    private static IHost BuildHost(string? dataDirectory, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         if (!string.IsNullOrWhiteSpace(dataDirectory))
         {
             builder.Configuration.AddInMemoryCollection([new("Lookalike:DataDirectory", Path.GetFullPath(dataDirectory))]);
+        }
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
         }
         builder.Logging.ClearProviders();
         builder.Services.AddLookalikeGallery(builder.Configuration);
@@ -275,8 +281,13 @@ public static class CliApp
         return Ok;
     }
 
-    private static Task<int> EvalLfwAsync(IAnsiConsole console, string? data, string lfwDirectory, string pairsFile, CancellationToken ct)
+    private static Task<int> EvalLfwAsync(IAnsiConsole console, string? data, string lfwDirectory, string pairsFile, int? jitter, CancellationToken ct)
     {
+        if (jitter is < 0 or > ChipJitter.MaxCount)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] --jitter must be between 0 and {ChipJitter.MaxCount}, got {jitter}");
+            return Task.FromResult(BadInput);
+        }
         if (!Directory.Exists(lfwDirectory))
         {
             console.MarkupLineInterpolated($"[red]error:[/] {lfwDirectory}: no such folder");
@@ -287,7 +298,7 @@ public static class CliApp
             console.MarkupLineInterpolated($"[red]error:[/] {pairsFile}: no such file");
             return Task.FromResult(BadInput);
         }
-        using var host = BuildHost(data);
+        using var host = BuildHost(data, jitter is { } j ? [new("Lookalike:Faces:Jitter", j.ToString(CultureInfo.InvariantCulture))] : null);
         var pipeline = host.Services.GetRequiredService<FacePipeline>();
         LfwReport? report = null;
         console.Progress().Start(ctx =>
