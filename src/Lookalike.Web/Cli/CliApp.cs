@@ -83,7 +83,20 @@ public static class CliApp
 
         var lfwDir = new Argument<string>("lfw-dir") { Description = "The LFW folder (<Person>/<Person>_NNNN.jpg)." };
         var pairs = new Argument<string>("pairs") { Description = "The pairs file (View 2 format, e.g. pairs_folds1-8.txt)." };
-        var jitter = new Option<int?>("--jitter") { Description = "Also report the descriptor averaged over this many jittered chips (0–1000; default: Lookalike:Faces:Jitter)." };
+        var jitter = new Option<int?>("--jitter")
+        {
+            Description = "Also report the descriptor averaged over this many jittered chips (0–1000; default: Lookalike:Faces:Jitter).",
+            CustomParser = result =>
+            {
+                var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    return value;
+                }
+                result.AddError($"--jitter must be a whole number between 0 and {ChipJitter.MaxCount}, got '{token}'");
+                return null;
+            },
+        };
         var eval = new Command("eval-lfw", "LFW verification protocol (10-fold style over the folds present) and rank-1 for the face pipeline.") { lfwDir, pairs, jitter };
         eval.SetAction((r, ct) => Guard(console, () => EvalLfwAsync(console, r.GetValue(dataOption), r.GetValue(lfwDir)!, r.GetValue(pairs)!, r.GetValue(jitter), ct)));
         root.Subcommands.Add(eval);

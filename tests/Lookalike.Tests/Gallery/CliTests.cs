@@ -118,6 +118,30 @@ public sealed class CliTests(LfwGalleryFixture gallery)
         Assert.Equal(128, BitConverter.ToInt32(bytes, 0));
     }
 
+    [Theory]
+    [InlineData("abc", "a whole number between 0 and 1000, got 'abc'")]
+    [InlineData("2.5", "a whole number between 0 and 1000, got '2.5'")]
+    [InlineData("1001", "between 0 and 1000, got 1001")]
+    public async Task EvalLfw_BadJitter_ExitsOneNamingTheValue(string jitter, string message)
+    {
+        var (console, output) = NewConsole();
+        var folder = Directory.CreateTempSubdirectory("lookalike-eval-").FullName;
+        try
+        {
+            var pairs = Path.Combine(folder, "pairs.txt");
+            File.WriteAllText(pairs, "1\t1\n");
+
+            var code = await CliApp.RunAsync(["eval-lfw", folder, pairs, "--jitter", jitter], console);
+
+            Assert.Equal(CliApp.BadInput, code);
+            Assert.Contains(message, output.ToString().Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task EvalLfw_MissingFolder_ExitsOne()
     {
