@@ -67,8 +67,8 @@ public sealed class FaceOptions
     /// <summary>
     /// Number of jittered resamplings of the chip whose descriptors are averaged (dlib's <c>num_jitters</c>, see
     /// <see cref="Alignment.ChipJitter"/>): rotation up to ±3°, zoom 0.97–1, shift up to 2%, every second one mirrored.
-    /// 0 (default): no jitter (the chip, or the chip and its mirror with <see cref="FlipAverage"/>); above 0 it replaces
-    /// <see cref="FlipAverage"/> and costs one network run per sample (about 3 ms each, cut and embedded, on 2 CPU cores). dlib reports
+    /// 0 or 1 (default 0): no jitter, as with dlib's <c>num_jitters</c> ≤ 1 (the chip, or the chip and its mirror with
+    /// <see cref="FlipAverage"/>); 2 or more replaces <see cref="FlipAverage"/> and costs one network run per sample (about 3 ms each, cut and embedded, on 2 CPU cores). dlib reports
     /// 99.13% (no jitter), 99.3% (10) and 99.38% (100) on LFW; our measurements are in README.md. 0–1,000.
     /// </summary>
     public int Jitter { get; set; }

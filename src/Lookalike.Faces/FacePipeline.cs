@@ -69,7 +69,7 @@ public sealed class FacePipeline : IDisposable
         Options = options;
         _decoder = new ImageDecoder(options);
         _detector = new BlazeFaceDetector(options);
-        _jitter = ChipJitter.Create(options.Jitter);
+        _jitter = options.Jitter >= 2 ? ChipJitter.Create(options.Jitter) : []; // as dlib: num_jitters ≤ 1 is no jitter
         try
         {
             _embedder = new FaceEmbedder(options);
@@ -102,22 +102,14 @@ public sealed class FacePipeline : IDisposable
         var t1 = Stopwatch.GetTimestamp();
         var faces = _detector.Detect(image);
         var t2 = Stopwatch.GetTimestamp();
-        var chips = new List<byte[]>(faces.Count * Math.Max(1, _jitter.Count));
-        var thumbs = new List<byte[]>(faces.Count);
-        long landmarkTicks = 0;
-        foreach (var face in faces)
-        {
-            thumbs.Add(FaceAligner.Thumbnail(Chips(image, face, chips, ref landmarkTicks)));
-        }
-        var t3 = Stopwatch.GetTimestamp();
-        var descriptors = Embed(chips);
-        var t4 = Stopwatch.GetTimestamp();
-        var result = new AnalyzedFace[faces.Count];
+        var pairs = new (RgbImage, DetectedFace)[faces.Count];
         for (var i = 0; i < faces.Count; i++)
         {
-            result[i] = new AnalyzedFace(faces[i], descriptors.AsSpan(i * DescriptorLength, DescriptorLength).ToArray(), thumbs[i]);
+            pairs[i] = (image, faces[i]);
         }
-        var timings = new StageTimings(Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t3, t4)) { LandmarksMs = Ms(0, landmarkTicks) };
+        long landmarkTicks = 0, alignTicks = 0, embedTicks = 0;
+        var result = Describe(pairs, ref landmarkTicks, ref alignTicks, ref embedTicks);
+        var timings = new StageTimings(Ms(t0, t1), Ms(t1, t2), Ms(0, alignTicks), Ms(0, embedTicks)) { LandmarksMs = Ms(0, landmarkTicks) };
         return new FaceAnalysis(image, result, timings);
     }
 
@@ -139,15 +131,46 @@ public sealed class FacePipeline : IDisposable
     public IReadOnlyList<AnalyzedFace> EmbedFaces(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces)
     {
         ArgumentNullException.ThrowIfNull(faces);
-        var chips = new List<byte[]>(faces.Count * Math.Max(1, _jitter.Count));
-        var thumbs = new byte[faces.Count][];
-        long ticks = 0;
-        for (var i = 0; i < faces.Count; i++)
-        {
-            thumbs[i] = FaceAligner.Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref ticks));
-        }
-        var descriptors = Embed(chips);
+        long landmarkTicks = 0, alignTicks = 0, embedTicks = 0;
+        return Describe(faces, ref landmarkTicks, ref alignTicks, ref embedTicks);
+    }
+
+    /// <summary>
+    /// Aligns and embeds faces: all chips in one batch without jitter; with jitter one face at a time, so that at most
+    /// <see cref="FaceOptions.Jitter"/> chips (67.5 KB each) are held at once. Align ticks include the landmarks.
+    /// </summary>
+    private AnalyzedFace[] Describe(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces, ref long landmarkTicks, ref long alignTicks, ref long embedTicks)
+    {
         var result = new AnalyzedFace[faces.Count];
+        var thumbs = new byte[faces.Count][];
+        var chips = new List<byte[]>(_jitter.Count == 0 ? faces.Count : _jitter.Count);
+        float[] descriptors;
+        if (_jitter.Count == 0)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            for (var i = 0; i < faces.Count; i++)
+            {
+                thumbs[i] = FaceAligner.Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks));
+            }
+            var t1 = Stopwatch.GetTimestamp();
+            descriptors = _embedder.Embed(chips);
+            alignTicks += t1 - t0;
+            embedTicks += Stopwatch.GetTimestamp() - t1;
+        }
+        else
+        {
+            descriptors = new float[faces.Count * DescriptorLength];
+            for (var i = 0; i < faces.Count; i++)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                chips.Clear();
+                thumbs[i] = FaceAligner.Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks));
+                var t1 = Stopwatch.GetTimestamp();
+                _embedder.EmbedMean(chips, _jitter.Count).CopyTo(descriptors.AsSpan(i * DescriptorLength));
+                alignTicks += t1 - t0;
+                embedTicks += Stopwatch.GetTimestamp() - t1;
+            }
+        }
         for (var i = 0; i < faces.Count; i++)
         {
             result[i] = new AnalyzedFace(faces[i].Face, descriptors.AsSpan(i * DescriptorLength, DescriptorLength).ToArray(), thumbs[i]);
@@ -158,7 +181,7 @@ public sealed class FacePipeline : IDisposable
     /// <summary>Embeds ready-made 150×150 chips (for evaluation: e.g. the centred fallback chip).</summary>
     internal float[] EmbedChips(IReadOnlyList<byte[]> chips, bool flipAverage) => _embedder.Embed(chips, flipAverage);
 
-    /// <summary>The number of jittered chips per face (<see cref="FaceOptions.Jitter"/>; 0: none).</summary>
+    /// <summary>The number of jittered chips per face (<see cref="FaceOptions.Jitter"/> when ≥ 2; 0: none).</summary>
     internal int JitterCount => _jitter.Count;
 
     /// <summary>The plain chip of a face, adding the chips its descriptor is computed from to <paramref name="network"/> (evaluation).</summary>
@@ -220,9 +243,6 @@ public sealed class FacePipeline : IDisposable
         }
     }
 
-    /// <summary>One descriptor per face from the network inputs collected by Chips: flip-averaged or jitter-averaged per the options.</summary>
-    private float[] Embed(List<byte[]> chips) =>
-        _jitter.Count == 0 ? _embedder.Embed(chips) : _embedder.EmbedMean(chips, _jitter.Count);
 
     internal FaceAligner Aligner => _aligner;
 

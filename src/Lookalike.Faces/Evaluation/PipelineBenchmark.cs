@@ -91,12 +91,14 @@ public sealed class PipelineBenchmark
         var batches = chips.Chunk(16).Where(b => b.Length == 16).ToArray();
         var perBatch = Time("embed, batch 16", batches, b => embedder.Embed(b));
         stages.Add(perBatch with { Stage = "embed, batch 16 (per face)", MedianMs = perBatch.MedianMs / 16, P90Ms = perBatch.P90Ms / 16 });
-        if (_options.Jitter > 0)
+        if (_options.Jitter >= 2)
         {
-            // The jittered descriptor: the chips are cut and embedded per face, as FacePipeline does.
+            // The jittered descriptor, per face as FacePipeline computes it: landmarks (when on), the jittered chips, their mean.
             var samples = ChipJitter.Create(_options.Jitter);
-            stages.Add(Time(string.Create(CultureInfo.InvariantCulture, $"align + embed, jittered ×{_options.Jitter} (per face)"), withFace.Take(50).ToArray(),
-                i => embedder.EmbedMean(aligner.AlignJittered(images[i], faces[i][0], samples), samples.Count)));
+            stages.Add(Time(string.Create(CultureInfo.InvariantCulture, $"{(_options.UseLandmarks ? "landmarks + " : "")}align + embed, jittered ×{_options.Jitter} (per face)"), withFace.Take(50).ToArray(),
+                i => embedder.EmbedMean(_options.UseLandmarks
+                    ? aligner.AlignDlibJittered(images[i], landmarker.Detect(images[i], faces[i][0]), samples)
+                    : aligner.AlignJittered(images[i], faces[i][0], samples), samples.Count)));
         }
 
         using var pipeline = new FacePipeline(_options);

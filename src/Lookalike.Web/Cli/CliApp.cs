@@ -209,6 +209,10 @@ public static class CliApp
             s.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture), s.ImagesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
             $"{Math.Max(peak, PeakWorkingSet()) / (1024 * 1024)} MiB");
         console.Write(table);
+        if (s.DescriptorsDropped > 0)
+        {
+            console.MarkupLineInterpolated($"[yellow]warning:[/] the face model or its settings changed ({DescriptorIdentity.Of(host.Services.GetRequiredService<FacePipeline>()).Name}): the descriptors of {s.DescriptorsDropped} photos stored before were dropped; import their folders again to bring them back.");
+        }
         if (s.SkippedFiles.Count > 0)
         {
             var skipped = new Table().AddColumns("skipped file", "reason");
@@ -253,7 +257,13 @@ public static class CliApp
         {
             return BadInput;
         }
-        await host.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync(ct).ConfigureAwait(false);
+        var indexHost = host.Services.GetRequiredService<GalleryIndexHost>();
+        await indexHost.EnsureReadyAsync(ct).ConfigureAwait(false);
+        if (indexHost.StaleModelMessage is { } stale)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {stale}");
+            return BadInput;
+        }
         var matcher = host.Services.GetRequiredService<MatchService>();
         FaceAnalysis analysis;
         try
@@ -298,7 +308,7 @@ public static class CliApp
     {
         if (jitter is < 0 or > ChipJitter.MaxCount)
         {
-            console.MarkupLineInterpolated($"[red]error:[/] --jitter must be between 0 and {ChipJitter.MaxCount}, got {jitter}");
+            console.MarkupLineInterpolated($"[red]error:[/] --jitter must be a whole number between 0 and {ChipJitter.MaxCount}, got {jitter}");
             return Task.FromResult(BadInput);
         }
         if (!Directory.Exists(lfwDirectory))
@@ -433,6 +443,10 @@ public static class CliApp
         Row("index memory", $"{s.IndexMemoryBytes / 1024.0 / 1024.0:0.0} MiB");
         Row("start-up", $"{(s.LoadedFromFile ? "loaded from file" : "rebuilt from store")} in {ready.TotalSeconds:0.00} s (index {s.BuildSeconds:0.00} s)");
         console.Write(table);
+        if (index.StaleModelMessage is { } stale)
+        {
+            console.MarkupLineInterpolated($"[yellow]warning:[/] {stale}");
+        }
         foreach (var (reason, count) in host.Services.GetRequiredService<GalleryStore>().GetStats().SkipReasons)
         {
             console.MarkupLineInterpolated($"  skipped: {count} × {reason}");

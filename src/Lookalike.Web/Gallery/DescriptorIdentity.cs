@@ -6,8 +6,8 @@ namespace Lookalike.Web.Gallery;
 /// <summary>
 /// What the store records as "the model that produced the descriptors": the network's name and weights hash plus the
 /// pipeline settings that change descriptors (landmark alignment, flip averaging, jitter, detector model). A change in any
-/// of them makes the stored descriptors stale, exactly like new weights. (Jitter is named only when it is on, so stores made
-/// before the option existed keep their identity.)
+/// of them makes the stored descriptors stale, exactly like new weights. (Jitter is named only when it is on — 2 or more, which also
+/// makes the flip setting irrelevant — so stores made before the option existed keep their identity.)
 /// </summary>
 public static class DescriptorIdentity
 {
@@ -18,7 +18,7 @@ public static class DescriptorIdentity
         var model = pipeline.Model;
         var o = pipeline.Options;
         var variant = string.Create(CultureInfo.InvariantCulture,
-            $"{model.Name}; align={(o.UseLandmarks ? "dlib-68" : "blazeface-5")}{(o.UseLandmarks && o.LandmarkFlipAverage ? "+mirror" : "")}; flip={(o.FlipAverage ? "avg" : "off")}; detector={(o.UseBackModel ? "back-256" : "front-128")}{(o.Jitter > 0 ? $"; jitter={o.Jitter}" : "")}");
+            $"{model.Name}; align={(o.UseLandmarks ? "dlib-68" : "blazeface-5")}{(o.UseLandmarks && o.LandmarkFlipAverage ? "+mirror" : "")}; flip={(o.Jitter >= 2 ? "jitter" : o.FlipAverage ? "avg" : "off")}; detector={(o.UseBackModel ? "back-256" : "front-128")}{(o.Jitter >= 2 ? $"; jitter={o.Jitter}" : "")}");
         return model with { Name = variant };
     }
 }

@@ -13,6 +13,12 @@ public sealed record ImportProgress(int Total, int Processed, int Imported, int 
 /// <summary>Outcome of an import: counts, the files skipped in this run with their reasons, and whether it was cancelled.</summary>
 public sealed record ImportSummary(int Total, int Imported, int Skipped, int AlreadyStored, int FacesFound, TimeSpan Elapsed, IReadOnlyList<SkippedFile> SkippedFiles, bool Cancelled)
 {
+    /// <summary>
+    /// Stored photos whose descriptors this import dropped because the face model or the descriptor settings changed
+    /// (<see cref="DescriptorIdentity"/>): they stay out of the gallery until their folders are imported again.
+    /// </summary>
+    public int DescriptorsDropped { get; init; }
+
     /// <summary>Photos processed (imported or skipped in this run) per second.</summary>
     public double ImagesPerSecond => Elapsed.TotalSeconds > 0 ? (Imported + Skipped) / Elapsed.TotalSeconds : 0;
 }
@@ -159,7 +165,10 @@ public sealed class GalleryImporter(GalleryStore store, FacePipeline pipeline, G
             await producer.ConfigureAwait(false);
         }
         index.Persist();
-        var summary = new ImportSummary(counters.Total, counters.Imported, counters.Skipped, counters.AlreadyStored, counters.FacesFound, stopwatch.Elapsed, skippedFiles, cancelled);
+        var summary = new ImportSummary(counters.Total, counters.Imported, counters.Skipped, counters.AlreadyStored, counters.FacesFound, stopwatch.Elapsed, skippedFiles, cancelled)
+        {
+            DescriptorsDropped = cleared,
+        };
         progress?.Report(counters.ToProgress(stopwatch.Elapsed, 0));
         logger.LogInformation(
             "Import {State}: {Imported} imported, {Skipped} skipped, {Already} already stored of {Total} in {Seconds:0.0} s ({Rate:0.0} images/s)",

@@ -65,6 +65,13 @@ public sealed partial class GalleryIndexHost : IDisposable
     /// <summary>What the host last did or why it failed, for the UI.</summary>
     public string StatusMessage { get; private set; } = "Index not loaded yet.";
 
+    /// <summary>
+    /// Set when the store's descriptors were made by another model or other descriptor settings (see
+    /// <see cref="DescriptorIdentity"/>): the message says which and that the gallery must be re-imported; null otherwise.
+    /// While it is set the index serves nothing and <see cref="SyncWithStore"/> adds nothing.
+    /// </summary>
+    public string? StaleModelMessage { get; private set; }
+
     /// <summary>Times the index was loaded from its file (a counter for tests and <c>/api/stats</c>).</summary>
     public int LoadCount => _loads;
 
@@ -108,6 +115,7 @@ public sealed partial class GalleryIndexHost : IDisposable
             var desired = DesiredParameters();
             var storeModel = _store.GetModel();
             var stale = CheckModel(storeModel);
+            StaleModelMessage = stale;
             if (stale is not null)
             {
                 _current = new GallerySnapshot(NewIndex(desired), desired, TimeSpan.Zero, false);
@@ -373,6 +381,22 @@ public sealed partial class GalleryIndexHost : IDisposable
         {
             _lastSyncFingerprint = fingerprint;
             return 0;
+        }
+        // Faces another process stored with another model or other descriptor settings must not be mixed into the index.
+        var stale = CheckModel(_store.GetModel());
+        if (stale is not null)
+        {
+            if (StaleModelMessage is null)
+            {
+                LogStaleModel(stale);
+            }
+            StaleModelMessage = stale;
+            StatusMessage = stale;
+            return 0; // the fingerprint is not recorded: the next sync checks the model again (one meta query)
+        }
+        if (StaleModelMessage is not null)
+        {
+            StaleModelMessage = null; // the gallery was re-imported with this app's settings
         }
         var (faces, vectors) = _store.ReadAllEmbeddings(GallerySnapshot.Dimension);
         int added;

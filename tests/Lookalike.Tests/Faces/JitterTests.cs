@@ -193,6 +193,43 @@ public sealed class JitterTests
         Assert.Equal(b.Faces[0].ThumbnailJpeg, face.ThumbnailJpeg);
     }
 
+    [Fact]
+    public void Analyze_JitterOne_IsNoJitterAsInDlib()
+    {
+        // Arrange
+        var bytes = File.ReadAllBytes(Path.Combine(TestPaths.Models, "face-api", "demo", "sample1.jpg"));
+        using var one = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models, Jitter = 1 });
+        using var none = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models });
+
+        // Act
+        var a = one.Analyze(bytes);
+        var b = none.Analyze(bytes);
+
+        // Assert
+        Assert.Equal(b.Faces[0].Descriptor, a.Faces[0].Descriptor);
+    }
+
+    [Fact]
+    public void EmbedFaces_WithJitter_SameDescriptorsAsAnalyze()
+    {
+        // Arrange: EmbedFaces (imports) embeds jittered faces one at a time; Analyze (queries) must agree with it.
+        var bytes = File.ReadAllBytes(Path.Combine(TestPaths.Models, "face-api", "demo", "sample1.jpg"));
+        using var pipeline = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models, Jitter = 4 });
+        var analysis = pipeline.Analyze(bytes);
+        var (image, faces) = pipeline.DecodeAndDetect(bytes);
+
+        // Act
+        var embedded = pipeline.EmbedFaces(faces.Select(f => (image, f)).ToList());
+
+        // Assert
+        Assert.True(faces.Count >= 2);
+        for (var i = 0; i < faces.Count; i++)
+        {
+            Assert.True(FacePipelineTests.Distance(analysis.Faces[i].Descriptor, embedded[i].Descriptor) < 1e-4);
+            Assert.Equal(analysis.Faces[i].ThumbnailJpeg, embedded[i].ThumbnailJpeg);
+        }
+    }
+
     private static RgbImage Photo() =>
         new Lookalike.Faces.Decoding.ImageDecoder(new FaceOptions()).Decode(File.ReadAllBytes(Path.Combine(TestPaths.Models, "face-api", "demo", "sample1.jpg")));
 

@@ -92,6 +92,45 @@ public sealed class CliTests(LfwGalleryFixture gallery)
     }
 
     [SharedDataFact("data/lfw")]
+    public async Task QueryAndStats_StoreFromAnotherModel_SayTheDescriptorsAreStale()
+    {
+        using var data = new TempDirectory();
+        foreach (var file in Directory.GetFiles(gallery.DataDirectory))
+        {
+            File.Copy(file, Path.Combine(data.Path, Path.GetFileName(file)));
+        }
+        new GalleryStore(data.Path).SetMeta(("model.sha256", "0000000000000000"));
+        var (console, output) = NewConsole();
+
+        var query = await CliApp.RunAsync(["query", gallery.HeldBack[0].Path, "--data", data.Path], console);
+        var stats = await CliApp.RunAsync(["stats", "--data", data.Path], console);
+
+        Assert.Equal((CliApp.BadInput, CliApp.Ok), (query, stats));
+        var text = output.ToString().Replace("\n", "", StringComparison.Ordinal);
+        Assert.Contains("error: The gallery was embedded with model", text, StringComparison.Ordinal);
+        Assert.Contains("warning: The gallery was embedded with model", text, StringComparison.Ordinal);
+        Assert.Contains("re-import the gallery", text, StringComparison.Ordinal);
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task Import_AfterTheModelChanged_WarnsThatStoredDescriptorsWereDropped()
+    {
+        using var data = new TempDirectory();
+        foreach (var file in Directory.GetFiles(gallery.DataDirectory))
+        {
+            File.Copy(file, Path.Combine(data.Path, Path.GetFileName(file)));
+        }
+        new GalleryStore(data.Path).SetMeta(("model.sha256", "0000000000000000"));
+        var (console, output) = NewConsole();
+
+        var code = await CliApp.RunAsync(["import", gallery.HeldBack[0].Path, "--data", data.Path], console);
+
+        Assert.Equal(CliApp.Ok, code);
+        var text = output.ToString().Replace("\n", "", StringComparison.Ordinal);
+        Assert.Contains($"the descriptors of {gallery.Summary!.Imported} photos stored before were dropped", text, StringComparison.Ordinal);
+    }
+
+    [SharedDataFact("data/lfw")]
     public async Task Stats_ImportedSlice_ReportsLoadedIndex()
     {
         var (console, output) = NewConsole();

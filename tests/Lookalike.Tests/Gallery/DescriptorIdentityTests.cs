@@ -23,4 +23,18 @@ public sealed class DescriptorIdentityTests
         Assert.NotEqual(a, b);
         Assert.Equal(a.WeightsSha256, b.WeightsSha256);
     }
+
+    [Fact]
+    public void Of_JitterOneOrFlipWithJitter_SameIdentityAsTheDescriptorsTheyGive()
+    {
+        // Arrange: Jitter 1 is no jitter (as dlib's num_jitters 1); with jitter on, FlipAverage changes nothing.
+        using var plain = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models });
+        using var one = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models, Jitter = 1 });
+        using var jitterFlip = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models, Jitter = 4 });
+        using var jitterNoFlip = new FacePipeline(new FaceOptions { ModelDirectory = TestPaths.Models, Jitter = 4, FlipAverage = false });
+
+        // Act + Assert
+        Assert.Equal(DescriptorIdentity.Of(plain), DescriptorIdentity.Of(one));
+        Assert.Equal(DescriptorIdentity.Of(jitterFlip), DescriptorIdentity.Of(jitterNoFlip));
+    }
 }

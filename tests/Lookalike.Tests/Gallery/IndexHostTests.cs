@@ -91,6 +91,34 @@ public sealed class IndexHostTests(LfwGalleryFixture gallery)
     }
 
     [SharedDataFact("data/lfw")]
+    public async Task SyncWithStore_StoreFromAnotherModel_AddsNothingUntilTheModelMatches()
+    {
+        using var data = CopyGallery();
+        var store = new GalleryStore(data.Path);
+        var sha = store.GetModel()!.WeightsSha256;
+        store.SetMeta(("model.sha256", "0000000000000000"));
+        using var services = GalleryServices.Create(data.Path);
+        var host = services.GetRequiredService<GalleryIndexHost>();
+        await host.EnsureReadyAsync();
+
+        // The 3-second sync must not mix the stale descriptors into the live index.
+        var added = host.SyncWithStore();
+
+        Assert.Equal(0, added);
+        Assert.Equal(0, host.Current.Count);
+        Assert.Contains("stale", host.StaleModelMessage, StringComparison.Ordinal);
+        Assert.Contains("stale", host.StatusMessage, StringComparison.Ordinal);
+
+        // Once the store holds this model's descriptors again (a re-import by another process), the sync takes them.
+        store.SetMeta(("model.sha256", sha));
+        added = host.SyncWithStore();
+
+        Assert.Equal(gallery.Summary!.Imported, added);
+        Assert.Null(host.StaleModelMessage);
+        Assert.DoesNotContain("stale", host.StatusMessage, StringComparison.Ordinal);
+    }
+
+    [SharedDataFact("data/lfw")]
     public async Task Search_WhileRebuilding_NeverFails()
     {
         using var data = CopyGallery();
