@@ -91,15 +91,22 @@ public sealed class CliTests(LfwGalleryFixture gallery)
         Assert.Contains(probe.Person, firstRow, StringComparison.Ordinal);
     }
 
-    [SharedDataFact("data/lfw")]
-    public async Task QueryAndStats_StoreFromAnotherModel_SayTheDescriptorsAreStale()
+    /// <summary>A copy of the imported slice whose store says another model made its descriptors.</summary>
+    private TempDirectory CopyOfGalleryFromAnotherModel()
     {
-        using var data = new TempDirectory();
+        var data = new TempDirectory();
         foreach (var file in Directory.GetFiles(gallery.DataDirectory))
         {
             File.Copy(file, Path.Combine(data.Path, Path.GetFileName(file)));
         }
         new GalleryStore(data.Path).SetMeta(("model.sha256", "0000000000000000"));
+        return data;
+    }
+
+    [SharedDataFact("data/lfw")]
+    public async Task QueryAndStats_StoreFromAnotherModel_SayTheDescriptorsAreStale()
+    {
+        using var data = CopyOfGalleryFromAnotherModel();
         var (console, output) = NewConsole();
 
         var query = await CliApp.RunAsync(["query", gallery.HeldBack[0].Path, "--data", data.Path], console);
@@ -115,12 +122,7 @@ public sealed class CliTests(LfwGalleryFixture gallery)
     [SharedDataFact("data/lfw")]
     public async Task Import_AfterTheModelChanged_WarnsThatStoredDescriptorsWereDropped()
     {
-        using var data = new TempDirectory();
-        foreach (var file in Directory.GetFiles(gallery.DataDirectory))
-        {
-            File.Copy(file, Path.Combine(data.Path, Path.GetFileName(file)));
-        }
-        new GalleryStore(data.Path).SetMeta(("model.sha256", "0000000000000000"));
+        using var data = CopyOfGalleryFromAnotherModel();
         var (console, output) = NewConsole();
 
         var code = await CliApp.RunAsync(["import", gallery.HeldBack[0].Path, "--data", data.Path], console);
