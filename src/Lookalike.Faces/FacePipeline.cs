@@ -243,7 +243,6 @@ public sealed class FacePipeline : IDisposable
         }
     }
 
-
     internal FaceAligner Aligner => _aligner;
 
     /// <summary>Encodes an image (e.g. the upright photo) as JPEG, for display.</summary>
