@@ -184,8 +184,11 @@ public sealed class FacePipeline : IDisposable
     /// <summary>The number of jittered chips per face (<see cref="FaceOptions.Jitter"/> when ≥ 2; 0: none).</summary>
     internal int JitterCount => _jitter.Count;
 
-    /// <summary>The plain chip of a face, adding the chips its descriptor is computed from to <paramref name="network"/> (evaluation).</summary>
-    internal byte[] Chips(RgbImage image, DetectedFace face, List<byte[]> network)
+    /// <summary>
+    /// The chip of one face as <see cref="Analyze"/> builds it (150×150×3 RGB), adding the chips its descriptor is
+    /// computed from to <paramref name="network"/> when given (evaluation).
+    /// </summary>
+    internal byte[] Chips(RgbImage image, DetectedFace face, List<byte[]>? network)
     {
         long ticks = 0;
         return Chips(image, face, network, ref ticks);
@@ -194,18 +197,9 @@ public sealed class FacePipeline : IDisposable
     /// <summary>Jitter-averaged descriptors of <see cref="JitterCount"/> consecutive chips each (evaluation).</summary>
     internal float[] EmbedJittered(IReadOnlyList<byte[]> chips) => _embedder.EmbedMean(chips, _jitter.Count);
 
-    /// <summary>The chip of one face as <see cref="Analyze"/> builds it (150×150×3 RGB).</summary>
-    internal byte[] Chip(RgbImage image, DetectedFace face)
-    {
-        long ticks = 0;
-        return Chip(image, face, ref ticks);
-    }
-
     /// <summary>The 68 landmarks of a face (only when <see cref="FaceOptions.UseLandmarks"/> is set).</summary>
     internal IReadOnlyList<Point2> Landmarks(RgbImage image, DetectedFace face) =>
         (_landmarker ?? throw new InvalidOperationException("UseLandmarks is off.")).Detect(image, face);
-
-    private byte[] Chip(RgbImage image, DetectedFace face, ref long landmarkTicks) => Chips(image, face, null, ref landmarkTicks);
 
     /// <summary>
     /// The plain chip of a face (returned: thumbnails, evaluation) and the chips its descriptor is computed from (added

@@ -178,7 +178,7 @@ public sealed class LfwVerification
                 var face = faces.MinBy(f => Square(f.Box.Centre.X - centre.X) + Square(f.Box.Centre.Y - centre.Y))!;
                 if (!CompareAlignments)
                 {
-                    var chip = jitter > 0 ? _pipeline.Chips(image, face, jitterChips) : _pipeline.Chip(image, face);
+                    var chip = _pipeline.Chips(image, face, jitter > 0 ? jitterChips : null);
                     chips.Add(chip);
                     chips.Add(FaceAligner.Mirror(chip));
                     if (jitter > 0)
