@@ -1,7 +1,7 @@
 using Lookalike.Index;
 using Lookalike.Index.Distances;
 
-namespace Lookalike.Tests.Index;
+namespace Lookalike.Index.Tests;
 
 public class DistanceKernelTests
 {

@@ -1,7 +1,7 @@
 using Lookalike.Index;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Index;
+namespace Lookalike.Index.Tests;
 
 /// <summary>The index cases of <c>shared/bugs/LOG.md</c> (B18, B20, B21, B24, B26, B27), on the fixtures in
 /// <c>shared/bugs/inputs/vectors</c>. CSV labels are strings; the tests use the row number as the index label.</summary>

@@ -1,6 +1,6 @@
 using Lookalike.Index;
 
-namespace Lookalike.Tests.Index;
+namespace Lookalike.Index.Tests;
 
 public class HnswRecallTests
 {

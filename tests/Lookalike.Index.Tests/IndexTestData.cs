@@ -2,7 +2,7 @@ using System.Globalization;
 using Lookalike.Index;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Index;
+namespace Lookalike.Index.Tests;
 
 /// <summary>Deterministic vectors and the bug-log CSV fixtures for the index tests.</summary>
 internal static class IndexTestData
