@@ -3,24 +3,48 @@ namespace Lookalike.Index;
 /// <summary>Construction parameters of an <see cref="HnswIndex"/> (names as in Malkov &amp; Yashunin, arXiv:1603.09320, §4).
 /// Memory per element ≈ <c>Dimension·4</c> (vector) + <c>(2·M + 1)·4</c> (layer-0 links) + 24 (label, level, flags)
 /// bytes, rounded up to 64, plus on average <c>(M + 1)·4/(M − 1)</c> bytes of upper-layer links.</summary>
+/// <remarks>The bounds of the tuning parameters are defined here once (<see cref="MinM"/>, <see cref="MaxM"/>,
+/// <see cref="MaxEfConstruction"/>, <see cref="MaxEfSearch"/>, <see cref="MaxDimension"/>): <see cref="Validate"/>,
+/// <see cref="HnswIndex.Load(string)"/> and the per-call efSearch of a search check against them, and callers (the
+/// app's settings, API and tuning page) read them instead of keeping their own numbers.</remarks>
 public sealed record HnswOptions
 {
-    /// <summary>Length of every vector. Required; range 1…65,536. For face descriptors 128.</summary>
+    /// <summary>Largest <see cref="Dimension"/>: 65,536.</summary>
+    public const int MaxDimension = 65_536;
+
+    /// <summary>Smallest <see cref="M"/>: 2 (mL = 1/ln M needs M ≥ 2).</summary>
+    public const int MinM = 2;
+
+    /// <summary>Largest <see cref="M"/>: 128 (layer 0 keeps 2·M = 256 links, 1 KiB per node; the paper's experiments and
+    /// hnswlib's <c>ALGO_PARAMS.md</c> find 12–48 useful, and beyond 128 recall stops improving while memory grows).</summary>
+    public const int MaxM = 128;
+
+    /// <summary>Largest <see cref="EfConstruction"/>: 2,000. Build time grows linearly with it while the graph stops
+    /// improving long before (hnswlib: "efConstruction ≈ 100–500 is usually enough").</summary>
+    public const int MaxEfConstruction = 2_000;
+
+    /// <summary>Largest efSearch: 10,000, for <see cref="DefaultEfSearch"/> and for the efSearch of a single search.
+    /// At 10,000 a search expands about as many nodes as an exact scan of a gallery of that size, so larger values
+    /// buy nothing a <see cref="FlatIndex"/> would not give exactly.</summary>
+    public const int MaxEfSearch = 10_000;
+
+    /// <summary>Length of every vector. Required; range 1…<see cref="MaxDimension"/> (65,536). For face descriptors 128.</summary>
     public required int Dimension { get; init; }
 
     /// <summary>Distance function. Defaults to <see cref="DistanceMetric.Cosine"/> (face descriptors).</summary>
     public DistanceMetric Metric { get; init; } = DistanceMetric.Cosine;
 
-    /// <summary>Links per node on layers ≥ 1 (layer 0 keeps M0 = 2·M). Defaults to 16; range 2…256.
+    /// <summary>Links per node on layers ≥ 1 (layer 0 keeps M0 = 2·M). Defaults to 16; range
+    /// <see cref="MinM"/>…<see cref="MaxM"/> (2…128).
     /// Larger M raises recall on hard (high intrinsic dimension) data and costs 8·M bytes per element and
     /// proportionally longer builds; 12–48 is the useful range. Also sets mL = 1/ln(M).</summary>
     public int M { get; init; } = 16;
 
-    /// <summary>Candidate list size while inserting (efConstruction). Defaults to 200; range 1…100,000 (values below M
-    /// act as M). Higher gives a better graph (recall at a given efSearch) at a linear cost in build time; no memory cost.</summary>
+    /// <summary>Candidate list size while inserting (efConstruction). Defaults to 200; range
+    /// 1…<see cref="MaxEfConstruction"/> (2,000; values below M act as M). Higher gives a better graph (recall at a given efSearch) at a linear cost in build time; no memory cost.</summary>
     public int EfConstruction { get; init; } = 200;
 
-    /// <summary>efSearch used when a search passes 0. Defaults to 64; range 1…100,000. Higher raises recall and lowers
+    /// <summary>efSearch used when a search passes 0. Defaults to 64; range 1…<see cref="MaxEfSearch"/> (10,000). Higher raises recall and lowers
     /// queries per second roughly linearly; it is always raised to k.</summary>
     public int DefaultEfSearch { get; init; } = 64;
 
@@ -37,13 +61,13 @@ public sealed record HnswOptions
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Dimension, 1, nameof(Dimension));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(Dimension, 65_536, nameof(Dimension));
-        ArgumentOutOfRangeException.ThrowIfLessThan(M, 2, nameof(M));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(M, 256, nameof(M));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Dimension, MaxDimension, nameof(Dimension));
+        ArgumentOutOfRangeException.ThrowIfLessThan(M, MinM, nameof(M));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(M, MaxM, nameof(M));
         ArgumentOutOfRangeException.ThrowIfLessThan(EfConstruction, 1, nameof(EfConstruction));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(EfConstruction, 100_000, nameof(EfConstruction));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(EfConstruction, MaxEfConstruction, nameof(EfConstruction));
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultEfSearch, 1, nameof(DefaultEfSearch));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(DefaultEfSearch, 100_000, nameof(DefaultEfSearch));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(DefaultEfSearch, MaxEfSearch, nameof(DefaultEfSearch));
         ArgumentOutOfRangeException.ThrowIfLessThan(InitialCapacity, 1, nameof(InitialCapacity));
         if (!Enum.IsDefined(Metric))
         {

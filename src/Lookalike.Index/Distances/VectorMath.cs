@@ -119,21 +119,6 @@ internal static unsafe class VectorMath
         return sum;
     }
 
-    /// <summary>Distance of the given metric: squared L2, or 1 − dot for cosine (unit vectors) and inner product.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Distance(DistanceMetric metric, float* a, float* b, int n) =>
-        metric == DistanceMetric.SquaredL2 ? SquaredL2(a, b, n) : 1f - Dot(a, b, n);
-
-    /// <summary>Span form of <see cref="Distance(DistanceMetric, float*, float*, int)"/>; spans must have equal length.</summary>
-    public static float Distance(DistanceMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        fixed (float* pa = a)
-        fixed (float* pb = b)
-        {
-            return Distance(metric, pa, pb, Math.Min(a.Length, b.Length));
-        }
-    }
-
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> scaled to unit Euclidean length
     /// (SIMD float norm; recomputed in double when the float sum overflows or underflows). The caller has rejected zero vectors.</summary>
     public static void NormalizeInto(ReadOnlySpan<float> source, Span<float> destination)
@@ -144,13 +129,30 @@ internal static unsafe class VectorMath
             TensorPrimitives.Multiply(source, 1f / MathF.Sqrt(f), destination);
             return;
         }
-        double s = 0;
-        foreach (var v in source)
-        {
-            s += (double)v * v;
-        }
-        var inv = (float)(1.0 / Math.Sqrt(s));
+        var inv = (float)(1.0 / Math.Sqrt(ScalarDot(source, source)));
         TensorPrimitives.Multiply(source, inv, destination);
+    }
+
+    /// <summary>SIMD check that every component is finite: x·0 is 0 for finite x and NaN for NaN or ±∞, so the
+    /// accumulated sum stays 0 exactly when all are finite.</summary>
+    public static bool AllFinite(ReadOnlySpan<float> vector)
+    {
+        ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
+        var acc = Vector256<float>.Zero;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= vector.Length - 8; i += 8)
+            {
+                acc += Vector256.LoadUnsafe(ref start, (nuint)i) * Vector256<float>.Zero;
+            }
+        }
+        var sum = Vector256.Sum(acc);
+        for (; i < vector.Length; i++)
+        {
+            sum += vector[i] * 0f;
+        }
+        return sum == 0f;
     }
 
     /// <summary>Span form of the squared-L2 kernel over the common length.</summary>

@@ -1,28 +1,33 @@
-using Lookalike.Index.Distances;
+using Lookalike.Index.Spaces;
 using Lookalike.Index.Validation;
 
 namespace Lookalike.Index;
 
 /// <summary>Exact k-NN by linear scan over one contiguous [n, dimension] buffer: the ground truth for the HNSW tests
-/// and benchmarks, and an index for tiny galleries. Same metric semantics as <see cref="HnswIndex"/> (cosine vectors
-/// normalised on insert). Thread-safe: one lock guards every member (searches of one instance run one at a time).</summary>
-public sealed class FlatIndex : IVectorIndex
+/// and benchmarks, and an index for tiny galleries. Same metric semantics and the same vector space (storage and
+/// distance code) as <see cref="HnswIndex"/> (cosine vectors normalised on insert, distances in [0, 2]).
+/// Thread-safe: one lock guards every member (searches of one instance run one at a time).</summary>
+public sealed unsafe class FlatIndex : IVectorIndex
 {
     private readonly Lock sync = new();
     private readonly Dictionary<long, int> rowOf = [];
-    private float[] data = [];
+    private readonly SpaceKind space;
+    private readonly int vectorBytes;
+    private byte[] data = [];
     private long[] labels = [];
     private int count;
 
     /// <summary>Creates an empty exact index.</summary>
     /// <param name="dimension">Vector length, ≥ 1.</param>
     /// <param name="metric">Distance function.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> ≤ 0.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> ≤ 0, or an unknown metric.</exception>
     public FlatIndex(int dimension, DistanceMetric metric)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        space = VectorSpaces.KindOf(metric);
         Dimension = dimension;
         Metric = metric;
+        vectorBytes = VectorSpaces.VectorBytes(space, dimension);
     }
 
     /// <inheritdoc/>
@@ -44,7 +49,8 @@ public sealed class FlatIndex : IVectorIndex
     }
 
     /// <summary>Appends (or replaces) a vector. Amortised O(dimension).</summary>
-    /// <exception cref="ArgumentException">Wrong length, non-finite component, or zero vector under cosine.</exception>
+    /// <exception cref="ArgumentException">Wrong length, non-finite component, or under cosine a vector that cannot be
+    /// normalised to a finite unit vector (zero, or squared norm underflowing float32); the message names the label.</exception>
     public void Add(long label, ReadOnlySpan<float> vector)
     {
         VectorGuard.CheckVector(vector, Dimension, Metric, label, nameof(vector));
@@ -57,19 +63,14 @@ public sealed class FlatIndex : IVectorIndex
                 {
                     var capacity = Math.Max(16, labels.Length * 2);
                     Array.Resize(ref labels, capacity);
-                    Array.Resize(ref data, capacity * Dimension);
+                    Array.Resize(ref data, capacity * vectorBytes);
                 }
                 rowOf[label] = row;
                 labels[row] = label;
             }
-            var dest = data.AsSpan(row * Dimension, Dimension);
-            if (Metric == DistanceMetric.Cosine)
+            fixed (byte* dest = &data[row * vectorBytes])
             {
-                VectorMath.NormalizeInto(vector, dest);
-            }
-            else
-            {
-                vector.CopyTo(dest);
+                VectorSpaces.Encode(space, vector, dest);
             }
         }
     }
@@ -86,7 +87,7 @@ public sealed class FlatIndex : IVectorIndex
             var last = --count;
             if (row != last)
             {
-                data.AsSpan(last * Dimension, Dimension).CopyTo(data.AsSpan(row * Dimension, Dimension));
+                data.AsSpan(last * vectorBytes, vectorBytes).CopyTo(data.AsSpan(row * vectorBytes, vectorBytes));
                 labels[row] = labels[last];
                 rowOf[labels[row]] = row;
             }
@@ -106,17 +107,29 @@ public sealed class FlatIndex : IVectorIndex
     /// <summary>The exact k nearest, sorted by distance then label. <paramref name="efSearch"/> is ignored.
     /// O(n · dimension + n · log k).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0.</exception>
-    /// <exception cref="ArgumentException">Wrong length or a non-finite component.</exception>
+    /// <exception cref="ArgumentException">Wrong length, a non-finite component, or under cosine a query that cannot be
+    /// normalised (zero, or squared norm underflowing float32).</exception>
     public IReadOnlyList<Neighbor> Search(ReadOnlySpan<float> query, int k, int efSearch = 0, Func<long, bool>? filter = null)
     {
         VectorGuard.CheckK(k);
         VectorGuard.CheckVector(query, Dimension, Metric, null, nameof(query));
-        Span<float> q = Metric == DistanceMetric.Cosine ? new float[Dimension] : default;
-        if (Metric == DistanceMetric.Cosine)
+        var q = new byte[vectorBytes];
+        fixed (byte* pq = q)
         {
-            VectorMath.NormalizeInto(query, q);
-            query = q;
+            VectorSpaces.Encode(space, query, pq);
         }
+        return space switch
+        {
+            SpaceKind.SquaredL2 => Scan<SquaredL2Space>(q, k, filter),
+            SpaceKind.Cosine => Scan<CosineSpace>(q, k, filter),
+            _ => Scan<InnerProductSpace>(q, k, filter),
+        };
+    }
+
+    /// <summary>The linear scan, compiled once per space (the distance is inlined).</summary>
+    private Neighbor[] Scan<TSpace>(byte[] query, int k, Func<long, bool>? filter)
+        where TSpace : struct, IVectorSpace
+    {
         lock (sync)
         {
             // Max-heap of the best k by (distance, label): the root is the worst kept.
@@ -129,7 +142,12 @@ public sealed class FlatIndex : IVectorIndex
                 {
                     continue;
                 }
-                var d = VectorMath.Distance(Metric, query, data.AsSpan(row * Dimension, Dimension));
+                float d;
+                fixed (byte* pq = query)
+                fixed (byte* pv = &data[row * vectorBytes])
+                {
+                    d = TSpace.Distance(pq, pv, Dimension);
+                }
                 var item = new Neighbor(label, d);
                 if (size < heap.Length)
                 {

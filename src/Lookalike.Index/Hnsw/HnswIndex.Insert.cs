@@ -1,5 +1,5 @@
-using Lookalike.Index.Distances;
 using Lookalike.Index.Hnsw;
+using Lookalike.Index.Spaces;
 
 namespace Lookalike.Index;
 
@@ -12,15 +12,12 @@ public sealed partial class HnswIndex
         gate.EnterShared();
         try
         {
-            ReadOnlySpan<float> stored = vector;
-            var tmp = metric == DistanceMetric.Cosine ? SearchScratch.Rent(0, dimension) : null;
+            // Encode outside the label lock (normalisation under cosine), into the scratch's pinned buffer.
+            SearchScratch? tmp = SearchScratch.Rent(0, vectorBytes);
             try
             {
-                if (tmp is not null)
-                {
-                    VectorMath.NormalizeInto(vector, tmp.Query.AsSpan(0, dimension));
-                    stored = tmp.Query.AsSpan(0, dimension);
-                }
+                VectorSpaces.Encode(space, vector, tmp.QueryPointer);
+                ReadOnlySpan<byte> stored = tmp.Query.AsSpan(0, vectorBytes);
 
                 int id;
                 bool reused;
@@ -57,7 +54,7 @@ public sealed partial class HnswIndex
                     labelToId[label] = id;
                     liveCount++;
                 }
-                tmp?.Return();
+                tmp.Return();
                 tmp = null;
                 Link(id, level, reused);
             }
@@ -73,8 +70,20 @@ public sealed partial class HnswIndex
         }
     }
 
-    /// <summary>Connects node <paramref name="id"/> (its vector already stored) into every layer ≤ its level.</summary>
-    private unsafe void Link(int id, int level, bool reused)
+    /// <summary>Connects node <paramref name="id"/> (its vector already stored) into every layer ≤ its level.
+    /// The one switch from the index's space to the insertion code compiled for it.</summary>
+    private void Link(int id, int level, bool reused)
+    {
+        switch (space)
+        {
+            case SpaceKind.SquaredL2: Link<SquaredL2Space>(id, level, reused); break;
+            case SpaceKind.Cosine: Link<CosineSpace>(id, level, reused); break;
+            default: Link<InnerProductSpace>(id, level, reused); break;
+        }
+    }
+
+    private unsafe void Link<TSpace>(int id, int level, bool reused)
+        where TSpace : struct, IVectorSpace
     {
         var e = Volatile.Read(ref entry);
         if (e < 0)
@@ -97,22 +106,22 @@ public sealed partial class HnswIndex
             return;
         }
 
-        var sc = SearchScratch.Rent(store.Capacity, dimension);
+        var sc = SearchScratch.Rent(store.Capacity, vectorBytes);
         try
         {
             var q = store.Vector(id);
             var cur = ep;
-            var curD = Distance(q, store.Vector(cur));
+            var curD = TSpace.Distance(q, store.Vector(cur), dimension);
             var tracer = default(NoTracer);
             for (var l = maxL; l > level; l--)
             {
-                Greedy(q, ref cur, ref curD, l, sc, ref tracer);
+                Greedy<TSpace, NoTracer>(q, ref cur, ref curD, l, sc, ref tracer);
             }
 
             Span<Candidate> selected = stackalloc Candidate[m];
             for (var l = Math.Min(level, maxL); l >= 0; l--)
             {
-                SearchLayer(q, cur, curD, l, efConstruction, sc, null, id, exhaustive: true, ref tracer);
+                SearchLayer<TSpace, NoTracer>(q, cur, curD, l, efConstruction, sc, null, id, exhaustive: true, ref tracer);
                 var n = sc.Results.Count;
                 if (n == 0)
                 {
@@ -126,12 +135,12 @@ public sealed partial class HnswIndex
                     {
                         work[i] = sc.Results.Pop();
                     }
-                    var k = SelectNeighbors(work, n, kept, m);
+                    var k = SelectNeighbors<TSpace>(work, n, kept, m);
                     new Span<Candidate>(kept, k).CopyTo(selected);
-                    SetOwnLinks(id, l, selected[..k], merge: !reused, sc);
+                    SetOwnLinks<TSpace>(id, l, selected[..k], merge: !reused, sc);
                     for (var i = 0; i < k; i++)
                     {
-                        AddBackLink(selected[i].Id, id, selected[i].Distance, l, sc);
+                        AddBackLink<TSpace>(selected[i].Id, id, selected[i].Distance, l, sc);
                     }
                     cur = selected[0].Id;
                     curD = selected[0].Distance;
@@ -159,7 +168,8 @@ public sealed partial class HnswIndex
     /// walks <paramref name="sorted"/> (ascending distance to the base element) and keeps a candidate only when it is
     /// closer to the base than to every candidate already kept, up to <paramref name="max"/>.
     /// Fewer than <paramref name="max"/> candidates are all kept. O(n · max) distance computations.</summary>
-    private unsafe int SelectNeighbors(Candidate* sorted, int n, Candidate* kept, int max)
+    private unsafe int SelectNeighbors<TSpace>(Candidate* sorted, int n, Candidate* kept, int max)
+        where TSpace : struct, IVectorSpace
     {
         if (n < max)
         {
@@ -177,7 +187,7 @@ public sealed partial class HnswIndex
             var good = true;
             for (var j = 0; j < k; j++)
             {
-                if (Distance(cv, store.Vector(kept[j].Id)) < c.Distance)
+                if (TSpace.Distance(cv, store.Vector(kept[j].Id), dimension) < c.Distance)
                 {
                     good = false;
                     break;
@@ -193,7 +203,8 @@ public sealed partial class HnswIndex
 
     /// <summary>Writes the new node's own list on a layer. A fresh node's list can already hold back-links that
     /// concurrent inserts added after finding it on a higher layer; those are merged and re-selected, not lost.</summary>
-    private unsafe void SetOwnLinks(int id, int layer, ReadOnlySpan<Candidate> selected, bool merge, SearchScratch sc)
+    private unsafe void SetOwnLinks<TSpace>(int id, int layer, ReadOnlySpan<Candidate> selected, bool merge, SearchScratch sc)
+        where TSpace : struct, IVectorSpace
     {
         var max = layer == 0 ? m0 : m;
         store.Enter(id);
@@ -226,11 +237,11 @@ public sealed partial class HnswIndex
                     var other = links[1 + i];
                     if (!selected.ContainsId(other))
                     {
-                        work[n++] = new Candidate(Distance(v, store.Vector(other)), other);
+                        work[n++] = new Candidate(TSpace.Distance(v, store.Vector(other), dimension), other);
                     }
                 }
                 SortAscending(work, n);
-                var k = SelectNeighbors(work, n, kept, max);
+                var k = SelectNeighbors<TSpace>(work, n, kept, max);
                 for (var i = 0; i < k; i++)
                 {
                     links[1 + i] = kept[i].Id;
@@ -246,7 +257,8 @@ public sealed partial class HnswIndex
 
     /// <summary>Adds the reverse edge <paramref name="target"/> → <paramref name="newId"/>; when the list is full,
     /// re-selects it with the heuristic over the old links plus the new one (hnswlib's pruning).</summary>
-    private unsafe void AddBackLink(int target, int newId, float distance, int layer, SearchScratch sc)
+    private unsafe void AddBackLink<TSpace>(int target, int newId, float distance, int layer, SearchScratch sc)
+        where TSpace : struct, IVectorSpace
     {
         var max = layer == 0 ? m0 : m;
         store.Enter(target);
@@ -277,10 +289,10 @@ public sealed partial class HnswIndex
                 for (var i = 0; i < count; i++)
                 {
                     var other = links[1 + i];
-                    work[i + 1] = new Candidate(Distance(v, store.Vector(other)), other);
+                    work[i + 1] = new Candidate(TSpace.Distance(v, store.Vector(other), dimension), other);
                 }
                 SortAscending(work, count + 1);
-                var k = SelectNeighbors(work, count + 1, kept, max);
+                var k = SelectNeighbors<TSpace>(work, count + 1, kept, max);
                 for (var i = 0; i < k; i++)
                 {
                     links[1 + i] = kept[i].Id;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Lookalike.Index.Persistence;
+using Lookalike.Index.Spaces;
 
 namespace Lookalike.Index;
 
@@ -47,7 +48,7 @@ public sealed partial class HnswIndex
                     w.WriteInt64(store.Label(id));
                     w.WriteInt32(level);
                     w.WriteInt32(store.IsDeleted(id) ? 1 : 0);
-                    w.WriteFloats(new ReadOnlySpan<float>(store.Vector(id), dimension));
+                    w.WriteElements(new ReadOnlySpan<byte>(store.Vector(id), vectorBytes), VectorSpaces.ElementBytes(space));
                     for (var l = 0; l <= level; l++)
                     {
                         var links = store.Links(id, l);
@@ -189,8 +190,8 @@ public sealed partial class HnswIndex
 
     private unsafe void ReadRecords(BinaryReader r, int slots, int live, int entryId, int topLayer, ulong rng)
     {
-        var vector = new float[dimension];
-        var bytes = MemoryMarshal.AsBytes(vector.AsSpan());
+        var bytes = new byte[vectorBytes];
+        var elementBytes = VectorSpaces.ElementBytes(space);
         for (var id = 0; id < slots; id++)
         {
             var label = r.ReadInt64();
@@ -201,23 +202,17 @@ public sealed partial class HnswIndex
                 throw Content($"slot {id}: level {level} or flags {flags} out of range");
             }
             r.BaseStream.ReadExactly(bytes);
-            if (!BitConverter.IsLittleEndian)
+            IndexFile.FromLittleEndian(bytes, elementBytes);
+            fixed (byte* v = bytes)
             {
-                for (var i = 0; i < dimension; i++)
+                if (!VectorSpaces.IsValidStored(space, v, dimension))
                 {
-                    vector[i] = BitConverter.Int32BitsToSingle(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(BitConverter.SingleToInt32Bits(vector[i])));
-                }
-            }
-            foreach (var v in vector)
-            {
-                if (!float.IsFinite(v))
-                {
-                    throw Content($"slot {id}: non-finite vector component");
+                    throw Content($"slot {id}: the stored vector is not one this index could have written (non-finite, or not unit length under cosine)");
                 }
             }
             store.EnsureCapacity(id);
             var deleted = flags == 1;
-            store.Initialise(id, vector, label, level, deleted);
+            store.Initialise(id, bytes, label, level, deleted);
             if (level > 0)
             {
                 upperBytes += 24 + (level * (m + 1) * sizeof(int));

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
-using Lookalike.Index.Distances;
 using Lookalike.Index.Hnsw;
+using Lookalike.Index.Spaces;
 using Lookalike.Index.Validation;
 
 namespace Lookalike.Index;
@@ -13,22 +13,25 @@ public sealed partial class HnswIndex
     /// <summary>The k nearest live vectors to <paramref name="query"/>, sorted by distance then label.</summary>
     /// <param name="query">Query of length <see cref="Dimension"/> (normalised internally under cosine).</param>
     /// <param name="k">Neighbours wanted, ≥ 1; more than <see cref="Count"/> returns <see cref="Count"/> results.</param>
-    /// <param name="efSearch">Candidate list size (recall/speed knob); ≤ 0 uses <see cref="HnswOptions.DefaultEfSearch"/>,
-    /// below k is raised to k.</param>
+    /// <param name="efSearch">Candidate list size (recall/speed knob), at most <see cref="HnswOptions.MaxEfSearch"/>;
+    /// ≤ 0 uses <see cref="HnswOptions.DefaultEfSearch"/>, below k is raised to k.</param>
     /// <param name="filter">Optional label predicate; rejected labels are still walked through but never returned.</param>
     /// <returns>min(k, live count) neighbours (fewer only when <paramref name="filter"/> rejects the rest); empty for an
     /// empty index. Cost ~O(ef · M0 · log n) distance computations; allocates only the result array.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0.</exception>
-    /// <exception cref="ArgumentException">Wrong length or a non-finite component.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0, or efSearch above <see cref="HnswOptions.MaxEfSearch"/>.</exception>
+    /// <exception cref="ArgumentException">Wrong length, a non-finite component, or under cosine a query that cannot be
+    /// normalised to a finite unit vector (zero, or squared norm underflowing float32).</exception>
     public IReadOnlyList<Neighbor> Search(ReadOnlySpan<float> query, int k, int efSearch = 0, Func<long, bool>? filter = null) =>
         Search(query, k, efSearch, filter, out _);
 
     /// <summary>As <see cref="Search(ReadOnlySpan{float}, int, int, Func{long, bool}?)"/>, also returning the search's counters.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0.</exception>
-    /// <exception cref="ArgumentException">Wrong length or a non-finite component.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0, or efSearch above <see cref="HnswOptions.MaxEfSearch"/>.</exception>
+    /// <exception cref="ArgumentException">Wrong length, a non-finite component, or under cosine a query that cannot be
+    /// normalised to a finite unit vector (zero, or squared norm underflowing float32).</exception>
     public IReadOnlyList<Neighbor> Search(ReadOnlySpan<float> query, int k, int efSearch, Func<long, bool>? filter, out SearchStats stats)
     {
         VectorGuard.CheckK(k);
+        VectorGuard.CheckEfSearch(efSearch);
         VectorGuard.CheckVector(query, dimension, metric, null, nameof(query));
         var tracer = default(NoTracer);
         var sc = Run(query, k, efSearch, filter, ref tracer, out _);
@@ -47,12 +50,15 @@ public sealed partial class HnswIndex
 
     /// <summary>Allocation-free search: writes up to <c>destination.Length</c> (= k) neighbours, sorted by distance then
     /// label, and returns how many were written.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="destination"/> is empty.</exception>
-    /// <exception cref="ArgumentException">Wrong length or a non-finite component.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="destination"/> is empty, or <paramref name="efSearch"/>
+    /// above <see cref="HnswOptions.MaxEfSearch"/>.</exception>
+    /// <exception cref="ArgumentException">Wrong length, a non-finite component, or under cosine a query that cannot be
+    /// normalised to a finite unit vector (zero, or squared norm underflowing float32).</exception>
     public int Search(ReadOnlySpan<float> query, Span<Neighbor> destination, int efSearch = 0, Func<long, bool>? filter = null)
     {
         var k = destination.Length;
         VectorGuard.CheckK(k);
+        VectorGuard.CheckEfSearch(efSearch);
         VectorGuard.CheckVector(query, dimension, metric, null, nameof(query));
         var tracer = default(NoTracer);
         var sc = Run(query, k, efSearch, filter, ref tracer, out _);
@@ -70,11 +76,13 @@ public sealed partial class HnswIndex
     /// <summary>A search that also records its walk: for each layer from the top down, the nodes whose distance was
     /// computed (in order), the expanded nodes and the counters. Same results as a plain search; slower and allocating,
     /// meant for the visualiser, not the hot path (the plain path is compiled without the recording).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0.</exception>
-    /// <exception cref="ArgumentException">Wrong length or a non-finite component.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0, or efSearch above <see cref="HnswOptions.MaxEfSearch"/>.</exception>
+    /// <exception cref="ArgumentException">Wrong length, a non-finite component, or under cosine a query that cannot be
+    /// normalised to a finite unit vector (zero, or squared norm underflowing float32).</exception>
     public SearchTrace SearchWithTrace(ReadOnlySpan<float> query, int k, int efSearch = 0)
     {
         VectorGuard.CheckK(k);
+        VectorGuard.CheckEfSearch(efSearch);
         VectorGuard.CheckVector(query, dimension, metric, null, nameof(query));
         var tracer = new RecordingTracer();
         var sc = Run(query, k, efSearch, null, ref tracer, out var e);
@@ -107,8 +115,18 @@ public sealed partial class HnswIndex
     }
 
     /// <summary>Runs a search into the thread's scratch (results left in its max-heap, trimmed to k).
-    /// Returns null for an empty index; otherwise the caller returns the scratch.</summary>
-    private unsafe SearchScratch? Run<TTracer>(ReadOnlySpan<float> query, int k, int efSearch, Func<long, bool>? filter, ref TTracer tracer, out long e)
+    /// Returns null for an empty index; otherwise the caller returns the scratch. The one switch from the index's
+    /// space to the search code compiled for it.</summary>
+    private SearchScratch? Run<TTracer>(ReadOnlySpan<float> query, int k, int efSearch, Func<long, bool>? filter, ref TTracer tracer, out long e)
+        where TTracer : struct, ISearchTracer => space switch
+        {
+            SpaceKind.SquaredL2 => Run<SquaredL2Space, TTracer>(query, k, efSearch, filter, ref tracer, out e),
+            SpaceKind.Cosine => Run<CosineSpace, TTracer>(query, k, efSearch, filter, ref tracer, out e),
+            _ => Run<InnerProductSpace, TTracer>(query, k, efSearch, filter, ref tracer, out e),
+        };
+
+    private unsafe SearchScratch? Run<TSpace, TTracer>(ReadOnlySpan<float> query, int k, int efSearch, Func<long, bool>? filter, ref TTracer tracer, out long e)
+        where TSpace : struct, IVectorSpace
         where TTracer : struct, ISearchTracer
     {
         e = Volatile.Read(ref entry);
@@ -117,31 +135,31 @@ public sealed partial class HnswIndex
             return null;
         }
         var ef = Math.Max(efSearch <= 0 ? Options.DefaultEfSearch : efSearch, k);
-        var sc = SearchScratch.Rent(store.Capacity, dimension);
+        var sc = SearchScratch.Rent(store.Capacity, vectorBytes);
         try
         {
             fixed (float* raw = query)
             {
-                var q = raw;
-                if (metric == DistanceMetric.Cosine)
+                var q = (byte*)raw;
+                if (TSpace.EncodesQuery)
                 {
-                    VectorMath.NormalizeInto(query, sc.Query.AsSpan(0, dimension));
-                    q = (float*)Unsafe.AsPointer(ref sc.Query[0]);
+                    q = sc.QueryPointer;
+                    TSpace.Encode(query, q);
                 }
                 sc.DistanceCount = 0;
                 sc.HopCount = 0;
                 sc.VisitCount = 0;
                 var cur = (int)e;
                 var top = (int)(e >> 32);
-                var curD = Distance(q, store.Vector(cur));
+                var curD = TSpace.Distance(q, store.Vector(cur), dimension);
                 sc.DistanceCount++;
                 tracer.Distance(top, cur);
                 for (var l = top; l > 0; l--)
                 {
-                    Greedy(q, ref cur, ref curD, l, sc, ref tracer);
+                    Greedy<TSpace, TTracer>(q, ref cur, ref curD, l, sc, ref tracer);
                 }
                 var exhaustive = filter is not null || Volatile.Read(ref deletedSlots) > 0;
-                SearchLayer(q, cur, curD, 0, ef, sc, filter, -1, exhaustive, ref tracer);
+                SearchLayer<TSpace, TTracer>(q, cur, curD, 0, ef, sc, filter, -1, exhaustive, ref tracer);
                 while (sc.Results.Count > k)
                 {
                     sc.Results.Pop();
@@ -179,7 +197,8 @@ public sealed partial class HnswIndex
     }
 
     /// <summary>Greedy walk on an upper layer (Algorithm 2 with ef = 1): move to the closest neighbour while it improves.</summary>
-    private unsafe void Greedy<TTracer>(float* q, ref int cur, ref float curD, int layer, SearchScratch sc, ref TTracer tracer)
+    private unsafe void Greedy<TSpace, TTracer>(byte* q, ref int cur, ref float curD, int layer, SearchScratch sc, ref TTracer tracer)
+        where TSpace : struct, IVectorSpace
         where TTracer : struct, ISearchTracer
     {
         var changed = true;
@@ -197,7 +216,7 @@ public sealed partial class HnswIndex
                 {
                     continue; // added after this search sized its visited set: not ours to visit
                 }
-                var d = Distance(q, store.Vector(n));
+                var d = TSpace.Distance(q, store.Vector(n), dimension);
                 sc.DistanceCount++;
                 tracer.Distance(layer, n);
                 if (d < curD)
@@ -217,7 +236,8 @@ public sealed partial class HnswIndex
     /// rejected). Each expansion marks the unvisited neighbours and prefetches their vectors first, then computes the
     /// distances, so the neighbours' cache misses overlap instead of being paid one after another.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void SearchLayer<TTracer>(float* q, int ep, float epD, int layer, int ef, SearchScratch sc, Func<long, bool>? filter, int exclude, bool exhaustive, ref TTracer tracer)
+    private unsafe void SearchLayer<TSpace, TTracer>(byte* q, int ep, float epD, int layer, int ef, SearchScratch sc, Func<long, bool>? filter, int exclude, bool exhaustive, ref TTracer tracer)
+        where TSpace : struct, IVectorSpace
         where TTracer : struct, ISearchTracer
     {
         var tag = sc.NextEpoch();
@@ -281,7 +301,7 @@ public sealed partial class HnswIndex
             for (var j = 0; j < fresh; j++)
             {
                 var n = pending[j];
-                var d = Distance(q, st.Vector(n));
+                var d = TSpace.Distance(q, st.Vector(n), dimension);
                 distances++;
                 tracer.Distance(layer, n);
                 if (res.Count < ef || d < lower)
@@ -314,10 +334,6 @@ public sealed partial class HnswIndex
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Accept(int id, Func<long, bool>? filter, int exclude, bool anyDeleted) =>
         id != exclude && (!anyDeleted || !store.IsDeleted(id)) && (filter is null || filter(store.Label(id)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private unsafe float Distance(float* a, float* b) =>
-        metric == DistanceMetric.SquaredL2 ? VectorMath.SquaredL2(a, b, dimension) : 1f - VectorMath.Dot(a, b, dimension);
 
     private long LiveLabelOrMinusOne(int id) => store.IsDeleted(id) ? -1 : store.Label(id);
 }

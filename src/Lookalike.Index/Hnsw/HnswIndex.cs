@@ -1,6 +1,6 @@
 using System.Globalization;
-using Lookalike.Index.Distances;
 using Lookalike.Index.Hnsw;
+using Lookalike.Index.Spaces;
 using Lookalike.Index.Validation;
 
 namespace Lookalike.Index;
@@ -13,8 +13,10 @@ namespace Lookalike.Index;
 /// <remarks>
 /// <para><b>Layout.</b> Every node is one fixed-stride record (vector, label, level, flags, layer-0 links: count + 2·M ids)
 /// in native segments of doubling size, as hnswlib's level-0 block; upper-layer links are small per-node arrays. Vectors
-/// are stored contiguously (stride = record stride), never as <c>float[][]</c>. Under <see cref="DistanceMetric.Cosine"/>
-/// vectors are normalised on insert and queries on search.</para>
+/// are stored contiguously (stride = record stride), never as <c>float[][]</c>. How a vector is stored and compared is
+/// the business of the index's vector space (<c>Spaces/</c>, hnswlib's <c>SpaceInterface</c>): the graph code is generic
+/// over it and never sees the element type. Under <see cref="DistanceMetric.Cosine"/> vectors are normalised on insert
+/// and queries on search.</para>
 /// <para><b>Thread safety.</b> Every member may be called from any thread at any time:
 /// searches (<see cref="Search(ReadOnlySpan{float}, int, int, Func{long, bool}?)"/>, <see cref="SearchWithTrace"/>),
 /// reads (<see cref="Contains"/>, <see cref="TryGetVector"/>, introspection) and mutations (<see cref="Add"/>,
@@ -35,7 +37,9 @@ public sealed partial class HnswIndex : IVectorIndex
 
     private readonly NodeStore store;
     private readonly DistanceMetric metric;
+    private readonly SpaceKind space;
     private readonly int dimension;
+    private readonly int vectorBytes;
     private readonly int m;
     private readonly int m0;
     private readonly int efConstruction;
@@ -72,12 +76,14 @@ public sealed partial class HnswIndex : IVectorIndex
         Options = options;
         metric = options.Metric;
         dimension = options.Dimension;
+        space = VectorSpaces.KindOf(metric);
+        vectorBytes = VectorSpaces.VectorBytes(space, dimension);
         m = options.M;
         m0 = 2 * options.M;
         efConstruction = Math.Max(options.EfConstruction, options.M);
         levelMultiplier = 1.0 / Math.Log(options.M);
         rngState = (ulong)(uint)options.Seed * 0x9E3779B97F4A7C15UL;
-        store = new NodeStore(dimension, m, Math.Max(capacity, 1));
+        store = new NodeStore(vectorBytes, m, Math.Max(capacity, 1));
     }
 
     /// <summary>The options the index was created with.</summary>
@@ -99,7 +105,9 @@ public sealed partial class HnswIndex : IVectorIndex
     /// (paper §4, Algorithm 1). An existing label is replaced: its old vector is removed and the new one inserted.
     /// A removed slot is reused when one is free. Expected cost O(efConstruction · M · log n) distance computations.</summary>
     /// <exception cref="ArgumentException">Wrong length ("expected 128 dimensions, got 512"), a NaN/infinite component
-    /// (the message names the label and the component), or a zero vector under cosine. Nothing is inserted.</exception>
+    /// (the message names the label and the component), or under cosine a vector that cannot be normalised to a finite
+    /// unit vector (zero, or a squared norm that underflows float32: the message names the label and says so).
+    /// Nothing is inserted.</exception>
     public void Add(long label, ReadOnlySpan<float> vector)
     {
         VectorGuard.CheckVector(vector, dimension, metric, label, nameof(vector));
@@ -235,7 +243,7 @@ public sealed partial class HnswIndex : IVectorIndex
             {
                 return false;
             }
-            new ReadOnlySpan<float>(store.Vector(id), dimension).CopyTo(destination);
+            VectorSpaces.Decode(space, store.Vector(id), destination[..dimension]);
             return true;
         }
     }

@@ -6,7 +6,7 @@ namespace Lookalike.Index.Hnsw;
 
 /// <summary>
 /// Storage of the HNSW nodes: one fixed-stride record per node, laid out like hnswlib's level-0 block so that a visit
-/// reads one memory stream: <c>[vector: dim floats][label: i64][level: i32][flags: i32][lock: i32][count0: i32][links0: M0 × i32]</c>,
+/// reads one memory stream: <c>[vector: VectorBytes, as the space stores it][label: i64][level: i32][flags: i32][lock: i32][count0: i32][links0: M0 × i32]</c>,
 /// stride rounded up to 64 bytes (records and vectors start on a cache line).
 /// </summary>
 /// <remarks>
@@ -31,12 +31,16 @@ internal sealed unsafe class NodeStore
     private int segmentCount;
 
     /// <summary>Creates the store and its first segment of <c>RoundUpToPowerOf2(max(16, initialCapacity))</c> records.</summary>
-    public NodeStore(int dimension, int m, int initialCapacity)
+    /// <param name="vectorBytes">Bytes of one stored vector (<see cref="Spaces.IVectorSpace.VectorBytes"/>); the store
+    /// never looks inside it.</param>
+    /// <param name="m">M: link slots on layers ≥ 1 (2·M on layer 0).</param>
+    /// <param name="initialCapacity">Records of the first segment (rounded up to a power of two, at least 16).</param>
+    public NodeStore(int vectorBytes, int m, int initialCapacity)
     {
-        Dimension = dimension;
+        VectorBytes = vectorBytes;
         MaxLinks0 = 2 * m;
         MaxLinksUpper = m;
-        LabelOffset = ((dimension * sizeof(float)) + 7) & ~7;
+        LabelOffset = (vectorBytes + 7) & ~7;
         LevelOffset = LabelOffset + sizeof(long);
         FlagsOffset = LevelOffset + sizeof(int);
         LockOffset = FlagsOffset + sizeof(int);
@@ -58,8 +62,8 @@ internal sealed unsafe class NodeStore
         }
     }
 
-    /// <summary>Vector length (floats).</summary>
-    public int Dimension { get; }
+    /// <summary>Bytes of one stored vector.</summary>
+    public int VectorBytes { get; }
 
     /// <summary>M0 = 2·M: link slots on layer 0.</summary>
     public int MaxLinks0 { get; }
@@ -112,9 +116,10 @@ internal sealed unsafe class NodeStore
         return (byte*)segments[s] + (off * Stride);
     }
 
-    /// <summary>Address of the node's vector (first bytes of its record, 64-byte aligned).</summary>
+    /// <summary>Address of the node's stored vector (<see cref="VectorBytes"/> bytes at the start of its record,
+    /// 64-byte aligned); only the index's space interprets it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float* Vector(int id) => (float*)Record(id);
+    public byte* Vector(int id) => Record(id);
 
     /// <summary>The caller's label stored with the node.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -153,11 +158,12 @@ internal sealed unsafe class NodeStore
         return upper[s]![off];
     }
 
-    /// <summary>Initialises a fresh record: vector, label, level, flags, empty links, and the upper-layer array.</summary>
-    public void Initialise(int id, ReadOnlySpan<float> vector, long label, int level, bool deleted)
+    /// <summary>Initialises a fresh record: stored vector (<see cref="VectorBytes"/> bytes), label, level, flags,
+    /// empty links, and the upper-layer array.</summary>
+    public void Initialise(int id, ReadOnlySpan<byte> vector, long label, int level, bool deleted)
     {
         var r = Record(id);
-        vector.CopyTo(new Span<float>(r, Dimension));
+        vector.CopyTo(new Span<byte>(r, VectorBytes));
         *(long*)(r + LabelOffset) = label;
         *(int*)(r + LevelOffset) = level;
         *(int*)(r + LockOffset) = 0;
@@ -170,10 +176,10 @@ internal sealed unsafe class NodeStore
     }
 
     /// <summary>Overwrites the vector and label of a reused slot (its level and links stay).</summary>
-    public void Rewrite(int id, ReadOnlySpan<float> vector, long label)
+    public void Rewrite(int id, ReadOnlySpan<byte> vector, long label)
     {
         var r = Record(id);
-        vector.CopyTo(new Span<float>(r, Dimension));
+        vector.CopyTo(new Span<byte>(r, VectorBytes));
         *(long*)(r + LabelOffset) = label;
     }
 

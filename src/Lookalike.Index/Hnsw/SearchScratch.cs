@@ -44,8 +44,12 @@ internal sealed unsafe class SearchScratch
     /// <summary>Unvisited neighbours of the node being expanded (room for M0 ≤ 512 ids; pinned).</summary>
     public int* Pending { get; }
 
-    /// <summary>Normalised copy of a cosine query.</summary>
-    public float[] Query = GC.AllocateArray<float>(0, pinned: true);
+    /// <summary>The query as the index's space encodes it (e.g. normalised under cosine), or a vector being inserted;
+    /// pinned, at least the space's vector bytes.</summary>
+    public byte[] Query = GC.AllocateArray<byte>(0, pinned: true);
+
+    /// <summary>Address of <see cref="Query"/>'s first byte (the array is pinned).</summary>
+    public byte* QueryPointer => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Query));
 
     /// <summary>Search counters of the current search.</summary>
     public int DistanceCount;
@@ -57,8 +61,8 @@ internal sealed unsafe class SearchScratch
     public int VisitCount;
 
     /// <summary>Takes this thread's scratch (a fresh one if it is already in use further up the stack, e.g. a filter
-    /// that searches), sized for <paramref name="nodes"/> node ids and <paramref name="dimension"/> floats.</summary>
-    public static SearchScratch Rent(int nodes, int dimension)
+    /// that searches), sized for <paramref name="nodes"/> node ids and a query of <paramref name="vectorBytes"/> bytes.</summary>
+    public static SearchScratch Rent(int nodes, int vectorBytes)
     {
         var s = cached;
         if (s is null || s.inUse)
@@ -67,7 +71,7 @@ internal sealed unsafe class SearchScratch
             cached ??= s;
         }
         s.inUse = true;
-        s.Prepare(nodes, dimension);
+        s.Prepare(nodes, vectorBytes);
         return s;
     }
 
@@ -97,7 +101,7 @@ internal sealed unsafe class SearchScratch
         }
     }
 
-    private void Prepare(int nodes, int dimension)
+    private void Prepare(int nodes, int vectorBytes)
     {
         if (tags.Length < nodes)
         {
@@ -106,9 +110,9 @@ internal sealed unsafe class SearchScratch
             TagCount = tags.Length;
             epoch = 0;
         }
-        if (Query.Length < dimension)
+        if (Query.Length < vectorBytes)
         {
-            Query = GC.AllocateArray<float>(dimension, pinned: true);
+            Query = GC.AllocateArray<byte>(vectorBytes, pinned: true);
         }
     }
 }

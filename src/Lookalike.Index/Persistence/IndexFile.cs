@@ -69,16 +69,21 @@ internal static class IndexFile
             }
         }
 
-        public void WriteFloats(ReadOnlySpan<float> values)
+        /// <summary>Writes stored vector bytes made of <paramref name="elementBytes"/>-byte elements in little-endian
+        /// order (as they are in memory on a little-endian machine; reversed element by element otherwise).</summary>
+        public void WriteElements(ReadOnlySpan<byte> bytes, int elementBytes)
         {
-            if (BitConverter.IsLittleEndian)
+            if (BitConverter.IsLittleEndian || elementBytes == 1)
             {
-                WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+                WriteBytes(bytes);
                 return;
             }
-            foreach (var v in values)
+            Span<byte> one = stackalloc byte[elementBytes];
+            for (var i = 0; i < bytes.Length; i += elementBytes)
             {
-                WriteInt32(BitConverter.SingleToInt32Bits(v));
+                bytes.Slice(i, elementBytes).CopyTo(one);
+                one.Reverse();
+                WriteBytes(one);
             }
         }
 
@@ -106,6 +111,20 @@ internal static class IndexFile
             hash.AppendData(buffer, 0, used);
             stream.Write(buffer, 0, used);
             used = 0;
+        }
+    }
+
+    /// <summary>Turns little-endian file bytes of <paramref name="elementBytes"/>-byte elements into this machine's
+    /// order, in place (nothing to do on a little-endian machine).</summary>
+    public static void FromLittleEndian(Span<byte> bytes, int elementBytes)
+    {
+        if (BitConverter.IsLittleEndian || elementBytes == 1)
+        {
+            return;
+        }
+        for (var i = 0; i < bytes.Length; i += elementBytes)
+        {
+            bytes.Slice(i, elementBytes).Reverse();
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using Lookalike.Index.Distances;
 
 namespace Lookalike.Index.Validation;
 
@@ -19,9 +18,10 @@ internal static class VectorGuard
                 string.Create(CultureInfo.InvariantCulture, $"{Who(label)}expected {dimension} dimensions, got {vector.Length}"), paramName);
         }
 
-        if (AllFinite(vector) && metric != DistanceMetric.Cosine)
+        if (VectorMath.AllFinite(vector)
+            && (metric != DistanceMetric.Cosine || float.IsNormal(VectorMath.Dot(vector, vector))))
         {
-            return;
+            return; // the common case: one SIMD pass (two under cosine), no scalar loop
         }
 
         for (var i = 0; i < vector.Length; i++)
@@ -37,11 +37,7 @@ internal static class VectorGuard
 
         if (metric == DistanceMetric.Cosine)
         {
-            double s = 0;
-            foreach (var v in vector)
-            {
-                s += (double)v * v;
-            }
+            var s = VectorMath.ScalarDot(vector, vector);
             if (s == 0)
             {
                 throw new ArgumentException($"{Who(label)}a zero vector has no direction and cannot be used with cosine distance", paramName);
@@ -49,30 +45,13 @@ internal static class VectorGuard
         }
     }
 
-    /// <summary>SIMD check that every component is finite: x·0 is 0 for finite x and NaN for NaN or ±∞, so the
-    /// accumulated sum stays 0 exactly when all are finite. The scalar loop then only runs to name the culprit.</summary>
-    private static bool AllFinite(ReadOnlySpan<float> vector)
-    {
-        ref var start = ref MemoryMarshal.GetReference(vector);
-        var acc = Vector256<float>.Zero;
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= vector.Length - 8; i += 8)
-            {
-                acc += Vector256.LoadUnsafe(ref start, (nuint)i) * Vector256<float>.Zero;
-            }
-        }
-        var sum = Vector256.Sum(acc);
-        for (; i < vector.Length; i++)
-        {
-            sum += vector[i] * 0f;
-        }
-        return sum == 0f;
-    }
-
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming <c>k</c> when k ≤ 0.</summary>
     public static void CheckK(int k) => ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k, nameof(k));
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming <c>efSearch</c> when it is above
+    /// <see cref="HnswOptions.MaxEfSearch"/> (≤ 0 means the index default and is allowed).</summary>
+    public static void CheckEfSearch(int efSearch) =>
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(efSearch, HnswOptions.MaxEfSearch, nameof(efSearch));
 
     private static string Who(long? label) =>
         label is { } l ? string.Create(CultureInfo.InvariantCulture, $"label {l}: ") : "";

@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using Lookalike.Index.Distances;
+
+namespace Lookalike.Index.Spaces;
+
+/// <summary>float32 vectors normalised to unit length on insert (and queries on search), as hnswlib's cosine space
+/// (an inner-product space over normalised data); distance 1 − a·b.</summary>
+internal readonly unsafe struct CosineSpace : IVectorSpace
+{
+    public static int VectorBytes(int dimension) => dimension * sizeof(float);
+
+    public static int ElementBytes => sizeof(float);
+
+    public static bool EncodesQuery => true;
+
+    public static void Encode(ReadOnlySpan<float> source, byte* destination) =>
+        VectorMath.NormalizeInto(source, new Span<float>(destination, source.Length));
+
+    public static void Decode(byte* source, Span<float> destination) =>
+        new ReadOnlySpan<float>(source, destination.Length).CopyTo(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Distance(byte* a, byte* b, int dimension) =>
+        1f - VectorMath.Dot((float*)a, (float*)b, dimension);
+
+    public static bool IsValidStored(byte* vector, int dimension)
+    {
+        var v = new ReadOnlySpan<float>(vector, dimension);
+        if (!VectorMath.AllFinite(v))
+        {
+            return false;
+        }
+        var norm2 = VectorMath.ScalarDot(v, v);
+        return Math.Abs(norm2 - 1) < 1e-3;
+    }
+}

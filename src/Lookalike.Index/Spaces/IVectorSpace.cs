@@ -1,0 +1,41 @@
+namespace Lookalike.Index.Spaces;
+
+/// <summary>
+/// How an index stores its vectors and measures distance between them, as hnswlib's <c>SpaceInterface</c> (data size
+/// plus distance function) or the storage FAISS's <c>IndexHNSW</c> owns apart from its graph. The graph code
+/// (<see cref="HnswIndex"/> search and insert, <see cref="FlatIndex"/>'s scan) sees a stored vector only as a
+/// <c>byte*</c> of <see cref="VectorBytes"/> bytes and never knows its element type.
+/// </summary>
+/// <remarks>
+/// Every member is static and the graph code is generic over <c>TSpace : struct, IVectorSpace</c> (the trick of
+/// <c>ISearchTracer</c>): the JIT compiles one copy of the search loop per space with the distance inlined, so there is
+/// no virtual call or delegate in the hot loop. A new representation (e.g. int8 scalar quantisation) is one new type
+/// implementing this interface plus its <see cref="SpaceKind"/>, selected in <see cref="VectorSpaces"/>.
+/// </remarks>
+internal unsafe interface IVectorSpace
+{
+    /// <summary>Bytes of one stored vector of <paramref name="dimension"/> components.</summary>
+    static abstract int VectorBytes(int dimension);
+
+    /// <summary>Bytes of one stored element: the unit whose byte order a file on a big-endian machine must reverse.</summary>
+    static abstract int ElementBytes { get; }
+
+    /// <summary>True when a query must be encoded before <see cref="Distance"/> (false: the caller's floats are used as
+    /// they are, with no copy).</summary>
+    static abstract bool EncodesQuery { get; }
+
+    /// <summary>Writes the stored form of <paramref name="source"/> (float[dimension], already checked by
+    /// <see cref="Validation.VectorGuard"/>) to <paramref name="destination"/> (<see cref="VectorBytes"/> bytes).</summary>
+    static abstract void Encode(ReadOnlySpan<float> source, byte* destination);
+
+    /// <summary>Reads a stored vector back as float[dimension] (as the caller can use it: normalised under cosine).</summary>
+    static abstract void Decode(byte* source, Span<float> destination);
+
+    /// <summary>Distance between two stored vectors (or an encoded query and a stored vector); smaller is closer.
+    /// Always finite and inside the metric's range for vectors that <see cref="Validation.VectorGuard"/> accepted.</summary>
+    static abstract float Distance(byte* a, byte* b, int dimension);
+
+    /// <summary>True when a stored vector read from a file is one this space could have written (finite, and unit
+    /// length within float rounding under cosine).</summary>
+    static abstract bool IsValidStored(byte* vector, int dimension);
+}

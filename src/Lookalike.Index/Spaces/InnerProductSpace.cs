@@ -1,0 +1,25 @@
+using System.Runtime.CompilerServices;
+using Lookalike.Index.Distances;
+
+namespace Lookalike.Index.Spaces;
+
+/// <summary>float32 vectors stored as given; distance 1 − a·b (hnswlib's inner-product space), which may be negative.</summary>
+internal readonly unsafe struct InnerProductSpace : IVectorSpace
+{
+    public static int VectorBytes(int dimension) => dimension * sizeof(float);
+
+    public static int ElementBytes => sizeof(float);
+
+    public static bool EncodesQuery => false;
+
+    public static void Encode(ReadOnlySpan<float> source, byte* destination) =>
+        source.CopyTo(new Span<float>(destination, source.Length));
+
+    public static void Decode(byte* source, Span<float> destination) =>
+        new ReadOnlySpan<float>(source, destination.Length).CopyTo(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Distance(byte* a, byte* b, int dimension) => 1f - VectorMath.Dot((float*)a, (float*)b, dimension);
+
+    public static bool IsValidStored(byte* vector, int dimension) => VectorMath.AllFinite(new ReadOnlySpan<float>(vector, dimension));
+}
