@@ -120,18 +120,29 @@ internal static unsafe class VectorMath
     }
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> scaled to unit Euclidean length
-    /// (SIMD float norm; recomputed in double when the float sum overflows or underflows). The caller has rejected zero vectors.</summary>
+    /// (SIMD float norm while it lies in [1e-30, 1e30]; outside, where squares lose precision to subnormals or overflow,
+    /// recomputed and applied in double). The caller has
+    /// checked the vector with <see cref="Validation.VectorGuard"/> (finite, squared norm at least
+    /// <see cref="MinCosineSquaredNorm"/>), so the result is finite with norm 1 within float rounding.</summary>
     public static void NormalizeInto(ReadOnlySpan<float> source, Span<float> destination)
     {
         var f = Dot(source, source);
-        if (float.IsNormal(f))
+        if (f is >= 1e-30f and <= 1e30f)
         {
             TensorPrimitives.Multiply(source, 1f / MathF.Sqrt(f), destination);
             return;
         }
-        var inv = (float)(1.0 / Math.Sqrt(ScalarDot(source, source)));
-        TensorPrimitives.Multiply(source, inv, destination);
+        var inv = 1.0 / Math.Sqrt(ScalarDot(source, source));
+        for (var i = 0; i < source.Length; i++)
+        {
+            destination[i] = (float)(source[i] * inv);
+        }
     }
+
+    /// <summary>Smallest squared norm (Σxᵢ², computed in double) a vector may have under cosine: float's smallest
+    /// normal value, 2⁻¹²⁶ ≈ 1.18e-38. Below it the squared norm underflows in float32 (components around 1e-20 or
+    /// smaller in 128 dimensions, subnormal components): such a vector has no reliable direction and is refused.</summary>
+    public const double MinCosineSquaredNorm = 1.1754943508222875e-38;
 
     /// <summary>SIMD check that every component is finite: x·0 is 0 for finite x and NaN for NaN or ±∞, so the
     /// accumulated sum stays 0 exactly when all are finite.</summary>

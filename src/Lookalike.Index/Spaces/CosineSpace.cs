@@ -4,7 +4,8 @@ using Lookalike.Index.Distances;
 namespace Lookalike.Index.Spaces;
 
 /// <summary>float32 vectors normalised to unit length on insert (and queries on search), as hnswlib's cosine space
-/// (an inner-product space over normalised data); distance 1 − a·b.</summary>
+/// (an inner-product space over normalised data); distance 1 − a·b clamped into [0, 2], so float rounding never yields
+/// a negative distance (a self-query gives exactly 0 or a tiny positive value).</summary>
 internal readonly unsafe struct CosineSpace : IVectorSpace
 {
     public static int VectorBytes(int dimension) => dimension * sizeof(float);
@@ -21,7 +22,7 @@ internal readonly unsafe struct CosineSpace : IVectorSpace
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Distance(byte* a, byte* b, int dimension) =>
-        1f - VectorMath.Dot((float*)a, (float*)b, dimension);
+        Math.Clamp(1f - VectorMath.Dot((float*)a, (float*)b, dimension), 0f, 2f);
 
     public static bool IsValidStored(byte* vector, int dimension)
     {

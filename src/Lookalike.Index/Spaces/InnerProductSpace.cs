@@ -3,7 +3,8 @@ using Lookalike.Index.Distances;
 
 namespace Lookalike.Index.Spaces;
 
-/// <summary>float32 vectors stored as given; distance 1 − a·b (hnswlib's inner-product space), which may be negative.</summary>
+/// <summary>float32 vectors stored as given; distance 1 − a·b (hnswlib's inner-product space), which may be negative
+/// and is clamped into ±<see cref="float.MaxValue"/> when the dot product overflows.</summary>
 internal readonly unsafe struct InnerProductSpace : IVectorSpace
 {
     public static int VectorBytes(int dimension) => dimension * sizeof(float);
@@ -19,7 +20,11 @@ internal readonly unsafe struct InnerProductSpace : IVectorSpace
         new ReadOnlySpan<float>(source, destination.Length).CopyTo(destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Distance(byte* a, byte* b, int dimension) => 1f - VectorMath.Dot((float*)a, (float*)b, dimension);
+    public static float Distance(byte* a, byte* b, int dimension)
+    {
+        var d = 1f - VectorMath.Dot((float*)a, (float*)b, dimension);
+        return float.IsNaN(d) ? float.MaxValue : Math.Clamp(d, -float.MaxValue, float.MaxValue);
+    }
 
     public static bool IsValidStored(byte* vector, int dimension) => VectorMath.AllFinite(new ReadOnlySpan<float>(vector, dimension));
 }

@@ -3,7 +3,8 @@ using Lookalike.Index.Distances;
 
 namespace Lookalike.Index.Spaces;
 
-/// <summary>float32 vectors stored as given; distance Σ(aᵢ − bᵢ)².</summary>
+/// <summary>float32 vectors stored as given; distance Σ(aᵢ − bᵢ)² in [0, ∞) (finite inputs whose squared distance
+/// overflows float give +∞ from the kernel and are reported as <see cref="float.MaxValue"/>).</summary>
 internal readonly unsafe struct SquaredL2Space : IVectorSpace
 {
     public static int VectorBytes(int dimension) => dimension * sizeof(float);
@@ -20,7 +21,7 @@ internal readonly unsafe struct SquaredL2Space : IVectorSpace
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Distance(byte* a, byte* b, int dimension) =>
-        VectorMath.SquaredL2((float*)a, (float*)b, dimension);
+        MathF.Min(VectorMath.SquaredL2((float*)a, (float*)b, dimension), float.MaxValue);
 
     public static bool IsValidStored(byte* vector, int dimension) => VectorMath.AllFinite(new ReadOnlySpan<float>(vector, dimension));
 }

@@ -7,9 +7,11 @@ namespace Lookalike.Index.Validation;
 internal static class VectorGuard
 {
     /// <summary>Throws unless <paramref name="vector"/> has <paramref name="dimension"/> finite components
-    /// (and, under cosine, a non-zero norm).</summary>
+    /// (and, under cosine, can be normalised to a finite unit vector: squared norm at least
+    /// <see cref="VectorMath.MinCosineSquaredNorm"/>).</summary>
     /// <exception cref="ArgumentException">Wrong length ("expected 128 dimensions, got 512"), non-finite component
-    /// ("label 7: component 17 is NaN") or zero vector under cosine.</exception>
+    /// ("label 7: component 17 is NaN"), or under cosine a zero vector or one whose squared norm underflows float32
+    /// ("label 7: the vector is too small to normalise …"). The message names the label when there is one.</exception>
     public static void CheckVector(ReadOnlySpan<float> vector, int dimension, DistanceMetric metric, long? label, string paramName)
     {
         if (vector.Length != dimension)
@@ -41,6 +43,11 @@ internal static class VectorGuard
             if (s == 0)
             {
                 throw new ArgumentException($"{Who(label)}a zero vector has no direction and cannot be used with cosine distance", paramName);
+            }
+            if (s < VectorMath.MinCosineSquaredNorm)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Who(label)}the vector is too small to normalise for cosine distance: its squared norm {s:G3} underflows float32 (below {VectorMath.MinCosineSquaredNorm:G3})"), paramName);
             }
         }
     }
