@@ -7,6 +7,11 @@ using Lookalike.Index;
 // Usage: Lookalike.Bench DATA_DIR [--k 10] [--ef 10,20,...] [--M 16] [--efc 200] [--build-threads 1,2]
 //                               [--batch-threads 2] [--runs 2] [--dataset NAME]
 // Prints one JSON line per record (same fields as ../shared/bench/peers), "peer": "lookalike".
+// "Lookalike.Bench duplicates DATA_DIR [--copies 400] …": recall with and without identical copies (DuplicateBench).
+if (args.Length > 0 && args[0] == "duplicates")
+{
+    return DuplicateBench.Run(args[1..]);
+}
 var opts = new Dictionary<string, string>(StringComparer.Ordinal);
 string? dir = null;
 for (var i = 0; i < args.Length; i++)
