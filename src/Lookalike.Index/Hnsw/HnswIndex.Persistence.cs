@@ -71,11 +71,16 @@ public sealed partial class HnswIndex
         }
     }
 
-    /// <summary>Reads an index written by <see cref="Save"/>. Checks, in order: magic, version, header values, file
-    /// size, SHA-256 checksum, then every record (levels, link counts, link targets, labels). Nothing is returned
-    /// unless every check passes, so a truncated, corrupted or foreign file never half-loads. O(n).</summary>
+    /// <summary>Reads an index written by <see cref="Save"/>. Checks, in order: magic, version, header values, every
+    /// size field against the file's length (record count, initial capacity, and the memory they imply), SHA-256
+    /// checksum, then every record (levels, link counts, link targets, labels, vectors). Nothing is returned unless every
+    /// check passes, so a truncated, corrupted or foreign file never half-loads. Nothing is allocated before the size
+    /// checks, and the memory a load takes stays within 2 × the file's length + 16 MiB (a header asking for 2³⁰ nodes in
+    /// a 1 MiB file is refused, never attempted). The loaded index is sized for its records; the saved
+    /// <see cref="HnswOptions.InitialCapacity"/> is kept in <see cref="Options"/>. O(n).</summary>
     /// <exception cref="IndexFormatException">A check failed; <see cref="IndexFormatException.Check"/> names it
-    /// (<c>magic</c>, <c>version</c>, <c>header</c>, <c>size</c>, <c>checksum</c>, <c>content</c>).</exception>
+    /// (<c>magic</c>, <c>version</c>, <c>header</c>, <c>size</c>, <c>checksum</c>, <c>content</c>) and the message
+    /// says what was wrong (e.g. "the 3000000 records would take … bytes of memory, more than twice the file's …").</exception>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     public static HnswIndex Load(string path) => Load(path, expectedDimension: null);
 
@@ -157,11 +162,29 @@ public sealed partial class HnswIndex
             {
                 throw new IndexFormatException("dimension", string.Create(CultureInfo.InvariantCulture, $"expected {want} dimensions, got {dim}"));
             }
-            var minRecord = 16L + (4L * dim) + 4;
+            // Every size field against the file's length, before anything is allocated: each record holds at least its
+            // label, level, flags, vector and layer-0 link count; the memory a load takes (records sized for the slots,
+            // the label map, and later the upper-layer links) must stay within MemoryBudget(length).
+            var kind = VectorSpaces.KindOf(options.Metric);
+            var recordVectorBytes = VectorSpaces.VectorBytes(kind, dim);
+            var minRecord = 16L + recordVectorBytes + 4;
             if (IndexFile.HeaderBytes + (slots * minRecord) + IndexFile.ChecksumBytes > length)
             {
                 throw new IndexFormatException("size", string.Create(CultureInfo.InvariantCulture,
-                    $"the file is {length} bytes, too short for {slots} records of {dim} dimensions"));
+                    $"the file is {length} bytes, too short for the {slots} records of {dim} dimensions its header announces"));
+            }
+            var budget = IndexFile.MemoryBudget(length);
+            var recordBytes = Hnsw.NodeStore.FirstSegmentBytes(recordVectorBytes, mValue, slots) + (LabelMapBytesPerEntry * (long)slots);
+            if (recordBytes > budget)
+            {
+                throw new IndexFormatException("size", string.Create(CultureInfo.InvariantCulture,
+                    $"the {slots} records would take {recordBytes} bytes of memory, more than twice the file's {length} bytes allow: the file is damaged"));
+            }
+            var reserved = Hnsw.NodeStore.FirstSegmentBytes(recordVectorBytes, mValue, initial);
+            if (initial > slots && reserved > budget)
+            {
+                throw new IndexFormatException("header", string.Create(CultureInfo.InvariantCulture,
+                    $"the header asks for an initial capacity of {initial} nodes ({reserved} bytes of memory) for a file of {length} bytes with {slots} records: the file is damaged"));
             }
 
             var stored = new byte[IndexFile.ChecksumBytes];
@@ -174,8 +197,9 @@ public sealed partial class HnswIndex
             }
 
             fs.Position = IndexFile.HeaderBytes;
-            var index = new HnswIndex(options, Math.Max(initial, slots));
-            index.ReadRecords(r, slots, live, entryId, topLayer, rng);
+            // Sized for the records only (the saved initial capacity stays in the options, for indexes built from them).
+            var index = new HnswIndex(options, slots);
+            index.ReadRecords(r, slots, live, entryId, topLayer, rng, budget - recordBytes);
             if (fs.Position != length - IndexFile.ChecksumBytes)
             {
                 throw new IndexFormatException("content", "the records do not end where the checksum begins");
@@ -188,10 +212,17 @@ public sealed partial class HnswIndex
         }
     }
 
-    private unsafe void ReadRecords(BinaryReader r, int slots, int live, int entryId, int topLayer, ulong rng)
+    /// <summary>Bytes of the label map per live entry, as <see cref="MemoryBytes"/> estimates it.</summary>
+    private const long LabelMapBytesPerEntry = 24;
+
+    /// <summary>Reads the records into the empty store. <paramref name="upperBudget"/> bounds the bytes of upper-layer
+    /// link arrays the file may make it allocate: a record whose levels would exceed it is refused before its array
+    /// is allocated.</summary>
+    private unsafe void ReadRecords(BinaryReader r, int slots, int live, int entryId, int topLayer, ulong rng, long upperBudget)
     {
         var bytes = new byte[vectorBytes];
         var elementBytes = VectorSpaces.ElementBytes(space);
+        labelToId.EnsureCapacity(live);
         for (var id = 0; id < slots; id++)
         {
             var label = r.ReadInt64();
@@ -210,13 +241,18 @@ public sealed partial class HnswIndex
                     throw Content($"slot {id}: the stored vector is not one this index could have written (non-finite, or not unit length under cosine)");
                 }
             }
-            store.EnsureCapacity(id);
-            var deleted = flags == 1;
-            store.Initialise(id, bytes, label, level, deleted);
             if (level > 0)
             {
                 upperBytes += 24 + (level * (m + 1) * sizeof(int));
+                if (upperBytes > upperBudget)
+                {
+                    throw new IndexFormatException("size", string.Create(CultureInfo.InvariantCulture,
+                        $"slot {id}: the records' upper layers would take more than twice the file's size in memory: the file is damaged"));
+                }
             }
+            store.EnsureCapacity(id);
+            var deleted = flags == 1;
+            store.Initialise(id, bytes, label, level, deleted);
             for (var l = 0; l <= level; l++)
             {
                 var count = r.ReadInt32();

@@ -10,8 +10,10 @@ namespace Lookalike.Index.Hnsw;
 /// stride rounded up to 64 bytes (records and vectors start on a cache line).
 /// </summary>
 /// <remarks>
-/// Records live in native segments of doubling size (segment s holds <c>base·2^s</c> nodes), so growth never moves or
-/// copies a record: a reader that holds a node id can always read it, even while a writer adds a segment (the
+/// Records live in native segments: segment 0 holds exactly the initial capacity (rounded up to 16), so a store sized
+/// for n records (e.g. by <see cref="HnswIndex.Load(string)"/>) takes n records of memory, not the next power of two;
+/// segment s ≥ 1 holds <c>base·2^(s−1)</c> with <c>base</c> = the initial capacity rounded up to a power of two. Growth
+/// never moves or copies a record: a reader that holds a node id can always read it, even while a writer adds a segment (the
 /// segment table has a fixed 32 entries and is written before any id in the new segment is published).
 /// Upper-layer links (layers ≥ 1, only ~1/M of the nodes) are per-node pinned <c>int[]</c>s of
 /// <c>level·(M + 1)</c> ints: for layer l ≥ 1 at offset <c>(l − 1)·(M + 1)</c>, <c>[count][M ids]</c>.
@@ -30,7 +32,8 @@ internal sealed unsafe class NodeStore
     private int capacity;
     private int segmentCount;
 
-    /// <summary>Creates the store and its first segment of <c>RoundUpToPowerOf2(max(16, initialCapacity))</c> records.</summary>
+    /// <summary>Creates the store and its first segment of <c>max(16, initialCapacity)</c> records rounded up to a
+    /// multiple of 16.</summary>
     /// <param name="vectorBytes">Bytes of one stored vector (<see cref="Spaces.IVectorSpace.VectorBytes"/>); the store
     /// never looks inside it.</param>
     /// <param name="m">M: link slots on layers ≥ 1 (2·M on layer 0).</param>
@@ -45,12 +48,12 @@ internal sealed unsafe class NodeStore
         FlagsOffset = LevelOffset + sizeof(int);
         LockOffset = FlagsOffset + sizeof(int);
         Links0Offset = LockOffset + sizeof(int);
-        Stride = (Links0Offset + sizeof(int) * (1 + MaxLinks0) + 63) & ~63;
-        baseShift = Math.Max(4, BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, initialCapacity))));
+        Stride = StrideFor(vectorBytes, m);
+        segment0Count = (uint)FirstSegmentRecords(initialCapacity);
+        baseShift = BitOperations.Log2(BitOperations.RoundUpToPowerOf2(segment0Count));
+        stride = Stride;
         Grow(0);
         segment0 = (byte*)segments[0];
-        segment0Count = 1u << baseShift;
-        stride = Stride;
     }
 
     ~NodeStore()
@@ -110,10 +113,35 @@ internal sealed unsafe class NodeStore
 
     private byte* RecordInLaterSegment(int id)
     {
-        var q = ((uint)id >> baseShift) + 1;
-        var s = BitOperations.Log2(q);
-        var off = (nint)(uint)id - (nint)(((1u << s) - 1) << baseShift);
-        return (byte*)segments[s] + (off * Stride);
+        var s = Locate(id, out var off);
+        return (byte*)segments[s] + ((nint)off * Stride);
+    }
+
+    /// <summary>Records in the first segment of a store created with <paramref name="initialCapacity"/>.</summary>
+    public static int FirstSegmentRecords(int initialCapacity) => (Math.Max(16, initialCapacity) + 15) & ~15;
+
+    /// <summary>Record bytes of the first segment of a store with this record layout, without creating it (what a
+    /// load will allocate, checked against the file before anything is allocated).</summary>
+    public static long FirstSegmentBytes(int vectorBytes, int m, int initialCapacity) =>
+        ((Math.Max(16L, initialCapacity) + 15) & ~15L) * StrideFor(vectorBytes, m);
+
+    /// <summary>Bytes per record for a vector of <paramref name="vectorBytes"/> bytes and M = <paramref name="m"/>.</summary>
+    public static int StrideFor(int vectorBytes, int m) =>
+        (((vectorBytes + 7) & ~7) + sizeof(long) + (3 * sizeof(int)) + (sizeof(int) * (1 + (2 * m))) + 63) & ~63;
+
+    /// <summary>Segment and offset of node <paramref name="id"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Locate(int id, out int offset)
+    {
+        if ((uint)id < segment0Count)
+        {
+            offset = id;
+            return 0;
+        }
+        var r = (uint)id - segment0Count;
+        var t = BitOperations.Log2((r >> baseShift) + 1);
+        offset = (int)(r - (((1u << t) - 1) << baseShift));
+        return t + 1;
     }
 
     /// <summary>Address of the node's stored vector (<see cref="VectorBytes"/> bytes at the start of its record,
@@ -152,9 +180,7 @@ internal sealed unsafe class NodeStore
     /// <summary>The pinned upper-layer link array of a node (null for a level-0 node).</summary>
     public int[]? Upper(int id)
     {
-        var q = ((uint)id >> baseShift) + 1;
-        var s = BitOperations.Log2(q);
-        var off = (int)((uint)id - (((1u << s) - 1) << baseShift));
+        var s = Locate(id, out var off);
         return upper[s]![off];
     }
 
@@ -169,9 +195,7 @@ internal sealed unsafe class NodeStore
         *(int*)(r + LockOffset) = 0;
         *(int*)(r + Links0Offset) = 0;
         *(int*)(r + FlagsOffset) = deleted ? 1 : 0;
-        var q = ((uint)id >> baseShift) + 1;
-        var s = BitOperations.Log2(q);
-        var off = (int)((uint)id - (((1u << s) - 1) << baseShift));
+        var s = Locate(id, out var off);
         upper[s]![off] = level > 0 ? GC.AllocateArray<int>(level * (MaxLinksUpper + 1), pinned: true) : null;
     }
 
@@ -218,11 +242,12 @@ internal sealed unsafe class NodeStore
             while (id >= capacity || segmentCount == 0)
             {
                 var s = segmentCount;
-                if (s >= MaxSegments - 1 || ((long)capacity + (1L << (baseShift + s))) > int.MaxValue)
+                var next = s == 0 ? segment0Count : 1L << (baseShift + s - 1);
+                if (s >= MaxSegments - 1 || capacity + next > int.MaxValue)
                 {
                     throw new InvalidOperationException("the index cannot hold more than 2^31 − 1 nodes");
                 }
-                var nodes = 1 << (baseShift + s);
+                var nodes = (int)next;
                 var bytes = (long)nodes * Stride;
                 var p = NativeMemory.AlignedAlloc((nuint)bytes, 64);
                 NativeMemory.Clear(p, (nuint)bytes);

@@ -36,6 +36,10 @@ internal static class IndexFile
     public const int ChecksumBytes = 32;
     public static ReadOnlySpan<byte> Magic => "LKHNSW\r\n"u8;
 
+    /// <summary>The memory a load may take for a file of <paramref name="fileLength"/> bytes: 2 × the length plus
+    /// 16 MiB (the reading buffers, an empty index's default capacity of 1,024 records for dimensions up to ~4,000).</summary>
+    public static long MemoryBudget(long fileLength) => (2 * fileLength) + (16L << 20);
+
     /// <summary>Sequential writer that hashes everything it writes (SHA-256) and buffers 1 MiB at a time.</summary>
     public sealed class HashingWriter(Stream stream) : IDisposable
     {
