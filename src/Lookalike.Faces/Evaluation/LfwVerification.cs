@@ -199,7 +199,7 @@ public sealed class LfwVerification
             pending++;
             if (pending == Batch || i == images.Count - 1)
             {
-                var d = _pipeline.EmbedChips(chips, flipAverage: false);
+                var d = _pipeline.EmbedChips(chips);
                 for (var k = 0; k < pending; k++)
                 {
                     var dst = (start + k) * n;

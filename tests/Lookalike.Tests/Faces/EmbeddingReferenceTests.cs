@@ -38,8 +38,8 @@ public sealed class EmbeddingReferenceTests
         for (var i = 0; i < names.Length; i++)
         {
             var expected = json.RootElement.GetProperty("descriptors").GetProperty(names[i]).EnumerateArray().Select(e => e.GetDouble()).ToArray();
-            Assert.Equal(FaceEmbedder.Dimension, expected.Length);
-            var maxDiff = expected.Select((e, k) => Math.Abs(e - descriptors[(i * FaceEmbedder.Dimension) + k])).Max();
+            Assert.Equal(FaceEmbedder.DescriptorLength, expected.Length);
+            var maxDiff = expected.Select((e, k) => Math.Abs(e - descriptors[(i * FaceEmbedder.DescriptorLength) + k])).Max();
             Assert.True(maxDiff <= Tolerance, $"{names[i]}: max |ours − face-api.js| = {maxDiff:E2} > {Tolerance:E0}");
         }
     }
@@ -77,9 +77,9 @@ public sealed class EmbeddingReferenceTests
         var single = embedder.Embed([b]);
 
         // Assert
-        for (var k = 0; k < FaceEmbedder.Dimension; k++)
+        for (var k = 0; k < FaceEmbedder.DescriptorLength; k++)
         {
-            Assert.Equal(single[k], batch[FaceEmbedder.Dimension + k], 5);
+            Assert.Equal(single[k], batch[FaceEmbedder.DescriptorLength + k], 5);
         }
     }
 
@@ -96,9 +96,9 @@ public sealed class EmbeddingReferenceTests
         var averaged = flip.Embed([chip]);
 
         // Assert
-        for (var k = 0; k < FaceEmbedder.Dimension; k++)
+        for (var k = 0; k < FaceEmbedder.DescriptorLength; k++)
         {
-            Assert.Equal((both[k] + both[FaceEmbedder.Dimension + k]) / 2, averaged[k], 5);
+            Assert.Equal((both[k] + both[FaceEmbedder.DescriptorLength + k]) / 2, averaged[k], 5);
         }
     }
 
