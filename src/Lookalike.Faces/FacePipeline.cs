@@ -234,34 +234,50 @@ public sealed class FacePipeline : IDisposable
         return result;
     }
 
-    /// <summary>Embeds ready-made 150×150 chips, one descriptor each, without mirror averaging (for evaluation: e.g. the centred fallback chip).</summary>
-    internal float[] EmbedChips(IReadOnlyList<byte[]> chips) => _embedder.EmbedMean(chips, 1);
+    /// <summary>
+    /// The number of jittered chips averaged into each descriptor: <see cref="FaceOptions.Jitter"/> when it is 2 or more,
+    /// 0 when jitter is off (as with dlib's <c>num_jitters</c> ≤ 1). With jitter on, a face's descriptor is
+    /// <c>Embedder.EmbedMean(chips, JitterCount)</c> of the chips <see cref="Chip"/> adds.
+    /// </summary>
+    public int JitterCount => _jitter.Count;
 
-    /// <summary>The number of jittered chips per face (<see cref="FaceOptions.Jitter"/> when ≥ 2; 0: none).</summary>
-    internal int JitterCount => _jitter.Count;
+    /// <summary>The aligner that cuts the chips (its template and chip size are those of <see cref="Analyze"/>).</summary>
+    public FaceAligner Aligner => _aligner;
 
     /// <summary>
-    /// The chip of one face as <see cref="Analyze"/> builds it (150×150×3 RGB), adding the chips its descriptor is
-    /// computed from to <paramref name="network"/> when given (evaluation).
+    /// The chip of one face exactly as <see cref="Analyze"/> cuts it (landmark or keypoint alignment per
+    /// <see cref="FaceOptions.UseLandmarks"/>), for evaluation and inspection.
     /// </summary>
-    internal byte[] Chips(RgbImage image, DetectedFace face, List<byte[]>? network)
+    /// <param name="image">The upright photo the face was detected in.</param>
+    /// <param name="face">One of its detections.</param>
+    /// <param name="networkInputs">
+    /// When given, receives the chips the descriptor is computed from: the plain chip without jitter (the embedder adds
+    /// its mirror when <see cref="FaceOptions.FlipAverage"/> is set), or the <see cref="JitterCount"/> jittered chips.
+    /// </param>
+    /// <returns>The plain chip: row-major [150, 150, 3] RGB bytes (<see cref="FaceAligner.ChipSize"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> or <paramref name="face"/> is null.</exception>
+    public byte[] Chip(RgbImage image, DetectedFace face, ICollection<byte[]>? networkInputs = null)
     {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(face);
         long ticks = 0;
-        return Chips(image, face, network, ref ticks);
+        return Chips(image, face, networkInputs, ref ticks);
     }
 
-    /// <summary>Jitter-averaged descriptors of <see cref="JitterCount"/> consecutive chips each (evaluation).</summary>
-    internal float[] EmbedJittered(IReadOnlyList<byte[]> chips) => _embedder.EmbedMean(chips, _jitter.Count);
-
-    /// <summary>The 68 landmarks of a face (only when <see cref="FaceOptions.UseLandmarks"/> is set).</summary>
-    internal IReadOnlyList<Point2> Landmarks(RgbImage image, DetectedFace face) =>
+    /// <summary>The 68 landmarks of a face as the pipeline computes them for alignment.</summary>
+    /// <param name="image">The upright photo.</param>
+    /// <param name="face">One of its detections.</param>
+    /// <returns>68 points in source pixels, iBUG 300-W numbering (see <see cref="FaceLandmarker"/>).</returns>
+    /// <exception cref="InvalidOperationException"><see cref="FaceOptions.UseLandmarks"/> is off (the pipeline has no landmark network).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> or <paramref name="face"/> is null.</exception>
+    public IReadOnlyList<Point2> Landmarks(RgbImage image, DetectedFace face) =>
         (_landmarker ?? throw new InvalidOperationException("UseLandmarks is off.")).Detect(image, face);
 
     /// <summary>
     /// The plain chip of a face (returned: thumbnails, evaluation) and the chips its descriptor is computed from (added
     /// to <paramref name="network"/>: the plain chip, or the <see cref="FaceOptions.Jitter"/> jittered chips).
     /// </summary>
-    private byte[] Chips(RgbImage image, DetectedFace face, List<byte[]>? network, ref long landmarkTicks)
+    private byte[] Chips(RgbImage image, DetectedFace face, ICollection<byte[]>? network, ref long landmarkTicks)
     {
         if (_landmarker is null)
         {
@@ -277,7 +293,7 @@ public sealed class FacePipeline : IDisposable
         return chip;
     }
 
-    private void AddNetworkInputs(List<byte[]>? network, byte[] plain, Func<IReadOnlyList<byte[]>> jittered)
+    private void AddNetworkInputs(ICollection<byte[]>? network, byte[] plain, Func<IReadOnlyList<byte[]>> jittered)
     {
         if (network is null)
         {
@@ -289,11 +305,12 @@ public sealed class FacePipeline : IDisposable
         }
         else
         {
-            network.AddRange(jittered());
+            foreach (var chip in jittered())
+            {
+                network.Add(chip);
+            }
         }
     }
-
-    internal FaceAligner Aligner => _aligner;
 
     /// <summary>Encodes an image (e.g. the upright photo) as JPEG, for display.</summary>
     /// <param name="image">The RGB image.</param>
