@@ -3,7 +3,7 @@ using Lookalike.Faces.Alignment;
 using Lookalike.Faces.Embedding;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 /// <summary>The jittered descriptor (<see cref="FaceOptions.Jitter"/>, dlib's num_jitters): the fixed sample set, the jittered chips and their mean.</summary>
 public sealed class JitterTests

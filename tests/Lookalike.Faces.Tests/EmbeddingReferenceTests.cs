@@ -3,7 +3,7 @@ using Lookalike.Faces;
 using Lookalike.Faces.Embedding;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 /// <summary>
 /// Proves the ONNX conversion of the descriptor network: our graph must reproduce face-api.js's own FaceRecognitionNet
@@ -25,7 +25,7 @@ public sealed class EmbeddingReferenceTests
     public void Embed_FixedChips_MatchesFaceApiJsWithin1e4()
     {
         // Arrange
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Faces", "Fixtures", "faceapi-reference-descriptors.json")));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "faceapi-reference-descriptors.json")));
         var divisor = json.RootElement.GetProperty("divisor").GetSingle();
         using var embedder = new FaceEmbedder(new FaceOptions { ModelDirectory = TestPaths.Models, FlipAverage = false }, divisor);
         var names = Chips.Keys.ToArray();
@@ -48,7 +48,7 @@ public sealed class EmbeddingReferenceTests
     public void Landmarks_FixedCrops_MatchFaceApiJsWithinOneHundredthPixel()
     {
         // Arrange
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Faces", "Fixtures", "faceapi-reference-descriptors.json")));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "faceapi-reference-descriptors.json")));
         using var landmarker = new Lookalike.Faces.Landmarks.FaceLandmarker(new FaceOptions { ModelDirectory = TestPaths.Models });
 
         foreach (var name in Chips.Keys)
