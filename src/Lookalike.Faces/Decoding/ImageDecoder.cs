@@ -12,6 +12,7 @@ namespace Lookalike.Faces.Decoding;
 /// <item>Size limits are checked from the header before any pixel buffer is allocated.</item>
 /// <item>EXIF orientation (all 8 values, including the mirrored ones) is applied exactly once.</item>
 /// <item>Grey, grey+alpha, palette, 16-bit and CMYK inputs become 8-bit RGB; alpha is composited on white (255, 255, 255).</item>
+/// <item>16-bit PNG samples are rounded to the nearest 8-bit value, (v·255 + 32767) / 65535 (<see cref="Png16Decoder"/>), not truncated to their high byte; alpha is composited after rounding.</item>
 /// <item>A multi-frame GIF (or animated WebP) yields its first frame.</item>
 /// <item>Truncated data is refused, not decoded with a grey bottom part.</item>
 /// </list>
@@ -77,22 +78,35 @@ public sealed class ImageDecoder
         CheckDimensions(width, height);
 
         var rgba = new byte[checked(info.Width * info.Height * 4)];
-        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        SKCodecResult result;
-        unsafe
+        bool hasAlpha;
+        if (format == SniffedFormat.Png && Png16Decoder.IsSixteenBit(file))
         {
-            fixed (byte* p = rgba)
+            // Skia would keep only the high byte of each 16-bit sample; Png16Decoder rounds (v·255 + 32767) / 65535.
+            if (!Png16Decoder.TryDecode(file, rgba, out hasAlpha))
             {
-                result = codec.GetPixels(target, (IntPtr)p, target.RowBytes, new SKCodecOptions(0));
+                throw new ImageRejectedException(ImageRejectReason.CorruptOrIncomplete, "corrupt or incomplete image: the png data ends early or is damaged");
             }
         }
-        if (result != SKCodecResult.Success)
+        else
         {
-            throw new ImageRejectedException(ImageRejectReason.CorruptOrIncomplete, $"corrupt or incomplete image: the {FormatName(format)} data ends early or is damaged ({result})");
+            var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+            SKCodecResult result;
+            unsafe
+            {
+                fixed (byte* p = rgba)
+                {
+                    result = codec.GetPixels(target, (IntPtr)p, target.RowBytes, new SKCodecOptions(0));
+                }
+            }
+            if (result != SKCodecResult.Success)
+            {
+                throw new ImageRejectedException(ImageRejectReason.CorruptOrIncomplete, $"corrupt or incomplete image: the {FormatName(format)} data ends early or is damaged ({result})");
+            }
+            hasAlpha = info.AlphaType != SKAlphaType.Opaque;
         }
 
         var rgb = new byte[checked(width * height * 3)];
-        Orient(rgba, info.Width, info.Height, origin, rgb, info.AlphaType != SKAlphaType.Opaque);
+        Orient(rgba, info.Width, info.Height, origin, rgb, hasAlpha);
         return new RgbImage(width, height, rgb, FormatName(format));
     }
 
