@@ -133,7 +133,8 @@ public sealed class BlazeFaceDetector : OnnxModel, IFaceDetector
             var keypoints = new Point2[6];
             for (var k = 0; k < 6; k++)
             {
-                keypoints[k] = new Point2(ToX(c.Keypoints[2 * k]), ToY(c.Keypoints[(2 * k) + 1]));
+                // Clamped like the box: for a face cut by the edge BlazeFace regresses points beyond it.
+                keypoints[k] = new Point2(Math.Clamp(ToX(c.Keypoints[2 * k]), 0, image.Width), Math.Clamp(ToY(c.Keypoints[(2 * k) + 1]), 0, image.Height));
             }
             faces.Add(new DetectedFace(box, keypoints, c.Score));
         }
