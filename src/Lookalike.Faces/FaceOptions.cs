@@ -15,6 +15,19 @@ public sealed class FaceOptions
     /// <summary>Largest accepted decoded size in megapixels (width × height / 10⁶), checked from the header before any pixel buffer exists. Defaults to 40.</summary>
     public double MaxMegapixels { get; set; } = 40;
 
+    /// <summary>
+    /// Megapixels decoded at once by the pipeline, over all parallel decodes (<see cref="Decoding.DecodeBudget"/>): a
+    /// decode holds its header-declared width × height until its pixel buffers are released, and later decodes wait
+    /// (first come, first served) while the budget is full, so parallel near-limit uploads queue instead of multiplying
+    /// memory (about 7 bytes per pixel each during decoding). null (default): 2 × <see cref="MaxMegapixels"/>, i.e. 80,
+    /// two largest images at once (about 560 MB). Must be at least <see cref="MaxMegapixels"/> so every accepted image
+    /// can be decoded.
+    /// </summary>
+    public double? DecodeBudgetMegapixels { get; set; }
+
+    /// <summary>The decode budget in pixels: <see cref="DecodeBudgetMegapixels"/> (or 2 × <see cref="MaxMegapixels"/>) × 10⁶, rounded up.</summary>
+    internal long DecodeBudgetPixels => (long)Math.Ceiling((DecodeBudgetMegapixels ?? (2 * MaxMegapixels)) * 1e6);
+
     /// <summary>Largest accepted width or height in pixels, checked from the header. Defaults to 12,000.</summary>
     public int MaxImageSide { get; set; } = 12_000;
 
@@ -82,6 +95,10 @@ public sealed class FaceOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxFileBytes, 0, nameof(MaxFileBytes));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxMegapixels, 0, nameof(MaxMegapixels));
+        if (DecodeBudgetMegapixels is { } budget)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(budget, MaxMegapixels, nameof(DecodeBudgetMegapixels));
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(MinImageSide, 1, nameof(MinImageSide));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxImageSide, MinImageSide, nameof(MaxImageSide));
         ArgumentOutOfRangeException.ThrowIfNegative(MinFaceSide, nameof(MinFaceSide));

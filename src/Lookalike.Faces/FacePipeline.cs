@@ -8,9 +8,9 @@ using Lookalike.Faces.Landmarks;
 
 namespace Lookalike.Faces;
 
-/// <summary>A face of an analysed photo: its detection, its 128-D descriptor and a 112×112 JPEG thumbnail of the aligned chip.</summary>
+/// <summary>A face of an analysed photo: its detection, its descriptor and a 112×112 JPEG thumbnail of the aligned chip.</summary>
 /// <param name="Detection">Box, keypoints and score in source-image pixels.</param>
-/// <param name="Descriptor">float[128], compared by Euclidean distance (same person below about 0.6); norm about 1, not normalised.</param>
+/// <param name="Descriptor">float[<see cref="IFaceEmbedder.Dimension"/>] (128 for the default dlib model), compared by Euclidean distance (same person below about 0.6); norm about 1, not normalised.</param>
 /// <param name="ThumbnailJpeg">JPEG bytes of the aligned chip scaled to 112×112.</param>
 public sealed record AnalyzedFace(DetectedFace Detection, float[] Descriptor, byte[] ThumbnailJpeg);
 
@@ -37,22 +37,23 @@ public sealed record FaceAnalysis(RgbImage Image, IReadOnlyList<AnalyzedFace> Fa
 /// <summary>Which model produced descriptors: a change of <see cref="WeightsSha256"/> means stored descriptors are stale.</summary>
 /// <param name="Name">Model name, e.g. "dlib-resnet34-v1 (face-api.js 1.7.15)".</param>
 /// <param name="WeightsSha256">Lower-case hex SHA-256 of the weights file.</param>
-/// <param name="Dimension">Descriptor length (128).</param>
+/// <param name="Dimension">Descriptor length in floats (<see cref="IFaceEmbedder.Dimension"/>: 128 for the default model).</param>
 public sealed record ModelIdentity(string Name, string WeightsSha256, int Dimension);
 
 /// <summary>
-/// Decode → detect → align → embed (<see cref="ImageDecoder"/>, <see cref="BlazeFaceDetector"/>, <see cref="FaceAligner"/>,
-/// <see cref="FaceEmbedder"/>). Thread-safe singleton: create one per process and dispose it at shutdown.
+/// Decode → detect → align → embed (<see cref="ImageDecoder"/>, an <see cref="IFaceDetector"/>, <see cref="FaceAligner"/>,
+/// an <see cref="IFaceEmbedder"/>; by default <see cref="BlazeFaceDetector"/> and <see cref="FaceEmbedder"/>). Thread-safe
+/// singleton: create one per process and dispose it at shutdown.
 /// </summary>
 public sealed class FacePipeline : IDisposable
 {
-    /// <summary>Length of a descriptor (128).</summary>
-    public const int DescriptorLength = FaceEmbedder.Dimension;
+    /// <summary>Length of a descriptor of the default model (<see cref="FaceEmbedder.DescriptorLength"/>, 128); read <see cref="Dimension"/> (or <see cref="Model"/>) for the pipeline's actual embedder.</summary>
+    public const int DescriptorLength = FaceEmbedder.DescriptorLength;
 
     private readonly ImageDecoder _decoder;
-    private readonly BlazeFaceDetector _detector;
+    private readonly IFaceDetector _detector;
     private readonly FaceAligner _aligner = new();
-    private readonly FaceEmbedder _embedder;
+    private readonly IFaceEmbedder _embedder;
     private readonly FaceLandmarker? _landmarker;
     private readonly IReadOnlyList<JitterSample> _jitter;
 
@@ -81,14 +82,68 @@ public sealed class FacePipeline : IDisposable
             _embedder?.Dispose();
             throw;
         }
-        Model = new ModelIdentity("dlib-resnet34-v1 (face-api.js 1.7.15)", _embedder.WeightsSha256, DescriptorLength);
+        Model = new ModelIdentity(_embedder.Name, _embedder.WeightsSha256, _embedder.Dimension);
+    }
+
+    /// <summary>
+    /// Composes the pipeline from a given detector and embedder (e.g. a second descriptor model); the decoder, the
+    /// aligner and, with <see cref="FaceOptions.UseLandmarks"/>, the landmark network come from <paramref name="options"/>.
+    /// The pipeline owns both models from here on and disposes them with itself (also when this constructor throws).
+    /// </summary>
+    /// <param name="options">Pipeline options (limits, alignment, jitter; the model choices in it are not used for the detector and embedder).</param>
+    /// <param name="detector">The face detector.</param>
+    /// <param name="embedder">The descriptor network; its <see cref="IFaceEmbedder.ChipSize"/> must be <see cref="FaceAligner.ChipSize"/> (150 pixels), the chip the aligner cuts.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">The embedder's chip size is not <see cref="FaceAligner.ChipSize"/>, or its dimension is below 1.</exception>
+    /// <exception cref="FileNotFoundException">The landmark model is missing from <see cref="FaceOptions.ModelDirectory"/>.</exception>
+    /// <exception cref="InvalidOperationException">The landmark model's input or output is not the expected one.</exception>
+    public FacePipeline(FaceOptions options, IFaceDetector detector, IFaceEmbedder embedder)
+    {
+        try
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            ArgumentNullException.ThrowIfNull(detector);
+            ArgumentNullException.ThrowIfNull(embedder);
+            options.Validate();
+            if (embedder.ChipSize != FaceAligner.ChipSize)
+            {
+                throw new ArgumentException($"The embedder takes {embedder.ChipSize}×{embedder.ChipSize} chips; the aligner cuts {FaceAligner.ChipSize}×{FaceAligner.ChipSize}.", nameof(embedder));
+            }
+            if (embedder.Dimension < 1)
+            {
+                throw new ArgumentException($"The embedder reports a descriptor dimension of {embedder.Dimension}.", nameof(embedder));
+            }
+            Options = options;
+            _decoder = new ImageDecoder(options);
+            _detector = detector;
+            _embedder = embedder;
+            _jitter = options.Jitter >= 2 ? ChipJitter.Create(options.Jitter) : [];
+            _landmarker = options.UseLandmarks ? new FaceLandmarker(options) : null;
+        }
+        catch
+        {
+            detector?.Dispose();
+            embedder?.Dispose();
+            throw;
+        }
+        Model = new ModelIdentity(embedder.Name, embedder.WeightsSha256, embedder.Dimension);
     }
 
     /// <summary>The options the pipeline was built with (do not change them afterwards).</summary>
     public FaceOptions Options { get; }
 
-    /// <summary>The descriptor model's identity.</summary>
+    /// <summary>The descriptor model's identity (name, weights SHA-256 and dimension of the embedder).</summary>
     public ModelIdentity Model { get; }
+
+    /// <summary>Length of every descriptor this pipeline produces, in floats: the embedder's <see cref="IFaceEmbedder.Dimension"/> (128 for the default model).</summary>
+    public int Dimension => _embedder.Dimension;
+
+    /// <summary>The detector in use.</summary>
+    public IFaceDetector Detector => _detector;
+
+    /// <summary>The descriptor network in use.</summary>
+    public IFaceEmbedder Embedder => _embedder;
 
     /// <summary>Analyses one photo: every face with its descriptor and thumbnail.</summary>
     /// <param name="file">The complete file bytes (format sniffed from the content).</param>
@@ -141,6 +196,7 @@ public sealed class FacePipeline : IDisposable
     /// </summary>
     private AnalyzedFace[] Describe(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces, ref long landmarkTicks, ref long alignTicks, ref long embedTicks)
     {
+        var dim = _embedder.Dimension;
         var result = new AnalyzedFace[faces.Count];
         var thumbs = new byte[faces.Count][];
         var chips = new List<byte[]>(_jitter.Count == 0 ? faces.Count : _jitter.Count);
@@ -159,53 +215,69 @@ public sealed class FacePipeline : IDisposable
         }
         else
         {
-            descriptors = new float[faces.Count * DescriptorLength];
+            descriptors = new float[faces.Count * dim];
             for (var i = 0; i < faces.Count; i++)
             {
                 var t0 = Stopwatch.GetTimestamp();
                 chips.Clear();
                 thumbs[i] = FaceAligner.Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks));
                 var t1 = Stopwatch.GetTimestamp();
-                _embedder.EmbedMean(chips, _jitter.Count).CopyTo(descriptors.AsSpan(i * DescriptorLength));
+                _embedder.EmbedMean(chips, _jitter.Count).CopyTo(descriptors.AsSpan(i * dim));
                 alignTicks += t1 - t0;
                 embedTicks += Stopwatch.GetTimestamp() - t1;
             }
         }
         for (var i = 0; i < faces.Count; i++)
         {
-            result[i] = new AnalyzedFace(faces[i].Face, descriptors.AsSpan(i * DescriptorLength, DescriptorLength).ToArray(), thumbs[i]);
+            result[i] = new AnalyzedFace(faces[i].Face, descriptors.AsSpan(i * dim, dim).ToArray(), thumbs[i]);
         }
         return result;
     }
 
-    /// <summary>Embeds ready-made 150×150 chips (for evaluation: e.g. the centred fallback chip).</summary>
-    internal float[] EmbedChips(IReadOnlyList<byte[]> chips, bool flipAverage) => _embedder.Embed(chips, flipAverage);
+    /// <summary>
+    /// The number of jittered chips averaged into each descriptor: <see cref="FaceOptions.Jitter"/> when it is 2 or more,
+    /// 0 when jitter is off (as with dlib's <c>num_jitters</c> ≤ 1). With jitter on, a face's descriptor is
+    /// <c>Embedder.EmbedMean(chips, JitterCount)</c> of the chips <see cref="Chip"/> adds.
+    /// </summary>
+    public int JitterCount => _jitter.Count;
 
-    /// <summary>The number of jittered chips per face (<see cref="FaceOptions.Jitter"/> when ≥ 2; 0: none).</summary>
-    internal int JitterCount => _jitter.Count;
+    /// <summary>The aligner that cuts the chips (its template and chip size are those of <see cref="Analyze"/>).</summary>
+    public FaceAligner Aligner => _aligner;
 
     /// <summary>
-    /// The chip of one face as <see cref="Analyze"/> builds it (150×150×3 RGB), adding the chips its descriptor is
-    /// computed from to <paramref name="network"/> when given (evaluation).
+    /// The chip of one face exactly as <see cref="Analyze"/> cuts it (landmark or keypoint alignment per
+    /// <see cref="FaceOptions.UseLandmarks"/>), for evaluation and inspection.
     /// </summary>
-    internal byte[] Chips(RgbImage image, DetectedFace face, List<byte[]>? network)
+    /// <param name="image">The upright photo the face was detected in.</param>
+    /// <param name="face">One of its detections.</param>
+    /// <param name="networkInputs">
+    /// When given, receives the chips the descriptor is computed from: the plain chip without jitter (the embedder adds
+    /// its mirror when <see cref="FaceOptions.FlipAverage"/> is set), or the <see cref="JitterCount"/> jittered chips.
+    /// </param>
+    /// <returns>The plain chip: row-major [150, 150, 3] RGB bytes (<see cref="FaceAligner.ChipSize"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> or <paramref name="face"/> is null.</exception>
+    public byte[] Chip(RgbImage image, DetectedFace face, ICollection<byte[]>? networkInputs = null)
     {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(face);
         long ticks = 0;
-        return Chips(image, face, network, ref ticks);
+        return Chips(image, face, networkInputs, ref ticks);
     }
 
-    /// <summary>Jitter-averaged descriptors of <see cref="JitterCount"/> consecutive chips each (evaluation).</summary>
-    internal float[] EmbedJittered(IReadOnlyList<byte[]> chips) => _embedder.EmbedMean(chips, _jitter.Count);
-
-    /// <summary>The 68 landmarks of a face (only when <see cref="FaceOptions.UseLandmarks"/> is set).</summary>
-    internal IReadOnlyList<Point2> Landmarks(RgbImage image, DetectedFace face) =>
+    /// <summary>The 68 landmarks of a face as the pipeline computes them for alignment.</summary>
+    /// <param name="image">The upright photo.</param>
+    /// <param name="face">One of its detections.</param>
+    /// <returns>68 points in source pixels, iBUG 300-W numbering (see <see cref="FaceLandmarker"/>).</returns>
+    /// <exception cref="InvalidOperationException"><see cref="FaceOptions.UseLandmarks"/> is off (the pipeline has no landmark network).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> or <paramref name="face"/> is null.</exception>
+    public IReadOnlyList<Point2> Landmarks(RgbImage image, DetectedFace face) =>
         (_landmarker ?? throw new InvalidOperationException("UseLandmarks is off.")).Detect(image, face);
 
     /// <summary>
     /// The plain chip of a face (returned: thumbnails, evaluation) and the chips its descriptor is computed from (added
     /// to <paramref name="network"/>: the plain chip, or the <see cref="FaceOptions.Jitter"/> jittered chips).
     /// </summary>
-    private byte[] Chips(RgbImage image, DetectedFace face, List<byte[]>? network, ref long landmarkTicks)
+    private byte[] Chips(RgbImage image, DetectedFace face, ICollection<byte[]>? network, ref long landmarkTicks)
     {
         if (_landmarker is null)
         {
@@ -221,7 +293,7 @@ public sealed class FacePipeline : IDisposable
         return chip;
     }
 
-    private void AddNetworkInputs(List<byte[]>? network, byte[] plain, Func<IReadOnlyList<byte[]>> jittered)
+    private void AddNetworkInputs(ICollection<byte[]>? network, byte[] plain, Func<IReadOnlyList<byte[]>> jittered)
     {
         if (network is null)
         {
@@ -233,11 +305,12 @@ public sealed class FacePipeline : IDisposable
         }
         else
         {
-            network.AddRange(jittered());
+            foreach (var chip in jittered())
+            {
+                network.Add(chip);
+            }
         }
     }
-
-    internal FaceAligner Aligner => _aligner;
 
     /// <summary>Encodes an image (e.g. the upright photo) as JPEG, for display.</summary>
     /// <param name="image">The RGB image.</param>
@@ -253,7 +326,7 @@ public sealed class FacePipeline : IDisposable
         return JpegEncoder.Encode(image.Pixels, image.Width, image.Height, quality);
     }
 
-    /// <summary>Releases both ONNX Runtime sessions.</summary>
+    /// <summary>Releases the models' ONNX Runtime sessions (detector, embedder, landmarks).</summary>
     public void Dispose()
     {
         _detector.Dispose();

@@ -9,7 +9,7 @@ const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
 const modelDir = process.argv[2];
 if (!modelDir) { console.error('usage: node reference.mjs <model folder>'); process.exit(2); }
 
-// Same formulas as tests/Lookalike.Tests/Faces/EmbeddingReferenceTests.cs.
+// Same formulas as tests/Lookalike.Faces.Tests/EmbeddingReferenceTests.cs.
 const chips = {
   gradient: (x, y, c) => (x * x + 3 * y * y + 50 * c + Math.floor((x * y) / 4)) % 256,
   blocks: (x, y, c) => ((Math.floor(x / 10) * 37 + Math.floor(y / 15) * 91 + c * 23) * 7 + x + 2 * y) % 256,

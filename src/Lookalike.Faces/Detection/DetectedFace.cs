@@ -25,6 +25,6 @@ public readonly record struct Point2(float X, float Y);
 /// tragion on the image's right — and the detection score in [0, 1].
 /// </summary>
 /// <param name="Box">Face box in source pixels, clamped to the image.</param>
-/// <param name="Keypoints">The six keypoints in source pixels (not clamped).</param>
+/// <param name="Keypoints">The six keypoints in source pixels, clamped to the image (x in [0, width], y in [0, height]): a point the detector places beyond the edge of a cut face lies on the edge.</param>
 /// <param name="Score">Sigmoid of the BlazeFace logit of the strongest anchor, in [0, 1].</param>
 public sealed record DetectedFace(FaceBox Box, IReadOnlyList<Point2> Keypoints, float Score);

@@ -14,10 +14,13 @@ namespace Lookalike.Faces.Embedding;
 /// Euclidean distance (dlib's same-person threshold: 0.6); the descriptors are not normalised (their norm is about 1).
 /// Thread-safe: one <see cref="InferenceSession"/>, run concurrently; intra-op threads from <see cref="FaceOptions.IntraOpThreads"/>.
 /// </remarks>
-public sealed class FaceEmbedder : IDisposable
+public sealed class FaceEmbedder : OnnxModel, IFaceEmbedder
 {
-    /// <summary>Length of a descriptor (128).</summary>
-    public const int Dimension = 128;
+    /// <summary>Length of this model's descriptor (128), the value of <see cref="Dimension"/>; everything outside the model reads <see cref="IFaceEmbedder.Dimension"/>.</summary>
+    public const int DescriptorLength = 128;
+
+    /// <summary>The model's name and version, the value of <see cref="Name"/>.</summary>
+    public const string ModelName = "dlib-resnet34-v1 (face-api.js 1.7.15)";
 
     /// <summary>The pixel divisor of dlib's own input layer (<c>input_rgb_image</c>: (x − mean) / 256).</summary>
     public const float DlibDivisor = 256f;
@@ -26,8 +29,6 @@ public sealed class FaceEmbedder : IDisposable
     internal const int MaxRunBatch = 32;
 
     private const int ChipPixels = FaceAligner.ChipSize * FaceAligner.ChipSize;
-    private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
     private readonly bool _flipAverage;
 
     /// <summary>Builds (or loads from <see cref="FaceOptions.CacheDirectory"/>) the model and checks its input and output.</summary>
@@ -40,32 +41,28 @@ public sealed class FaceEmbedder : IDisposable
     }
 
     /// <summary>As <see cref="FaceEmbedder(FaceOptions)"/> with another input divisor (255 reproduces face-api.js exactly).</summary>
-    internal FaceEmbedder(FaceOptions options, float divisor)
+    internal FaceEmbedder(FaceOptions options, float divisor) : this(options, Weights.Read(options), divisor)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _flipAverage = options.FlipAverage;
-        var dir = Path.Combine(options.ModelDirectory, "face-api");
-        var binPath = Path.Combine(dir, "face_recognition_model.bin");
-        var manifestPath = Path.Combine(dir, "face_recognition_model-weights_manifest.json");
-        if (!File.Exists(binPath) || !File.Exists(manifestPath))
-        {
-            throw new FileNotFoundException($"face-api.js recognition weights not found in {dir}; build the solution to fetch the models.", binPath);
-        }
-        var weights = File.ReadAllBytes(binPath);
-        WeightsSha256 = Convert.ToHexStringLower(SHA256.HashData(weights));
-        var model = LoadOrBuild(weights, File.ReadAllText(manifestPath), divisor, options.CacheDirectory, WeightsSha256);
-        _session = OnnxSessionFactory.Create(model, options);
-        try
-        {
-            CheckMetadata(_session);
-        }
-        catch
-        {
-            _session.Dispose();
-            _runOptions.Dispose();
-            throw;
-        }
     }
+
+    private FaceEmbedder(FaceOptions options, Weights weights, float divisor)
+        : base(LoadOrBuild(weights.Bytes, weights.Manifest, divisor, options.CacheDirectory, weights.Sha256), options)
+    {
+        _flipAverage = options.FlipAverage;
+        WeightsSha256 = weights.Sha256;
+        var message = $"The embedding model must map [N,3,150,150] to [N,{DescriptorLength}].";
+        RequireInput(FaceRecognitionGraph.InputName, [-1, 3, FaceAligner.ChipSize, FaceAligner.ChipSize], message);
+        RequireOutput(FaceRecognitionGraph.OutputName, [-1, DescriptorLength], message);
+    }
+
+    /// <summary><see cref="ModelName"/>.</summary>
+    public string Name => ModelName;
+
+    /// <summary>Length of a descriptor: <see cref="DescriptorLength"/> (128) floats.</summary>
+    public int Dimension => DescriptorLength;
+
+    /// <summary>Side of the input chip: <see cref="FaceAligner.ChipSize"/> (150) pixels.</summary>
+    public int ChipSize => FaceAligner.ChipSize;
 
     /// <summary>Lower-case hex SHA-256 of <c>face_recognition_model.bin</c> (stored descriptors made with other weights are stale).</summary>
     public string WeightsSha256 { get; }
@@ -90,7 +87,7 @@ public sealed class FaceEmbedder : IDisposable
     /// <returns>Row-major [chips.Count / groupSize, 128] mean descriptors.</returns>
     /// <exception cref="ArgumentException">A chip has the wrong length, or the count is not a multiple of <paramref name="groupSize"/>.</exception>
     /// <exception cref="InvalidOperationException">The model produced a non-finite value.</exception>
-    internal float[] EmbedMean(IReadOnlyList<byte[]> chips, int groupSize)
+    public float[] EmbedMean(IReadOnlyList<byte[]> chips, int groupSize)
     {
         ArgumentNullException.ThrowIfNull(chips);
         ArgumentOutOfRangeException.ThrowIfLessThan(groupSize, 1);
@@ -117,7 +114,7 @@ public sealed class FaceEmbedder : IDisposable
                 throw new ArgumentException($"Chip {i} has {chips[i].Length} bytes; expected {ChipPixels * 3} (150×150×3).", nameof(chips));
             }
         }
-        var result = new float[inputs / groupSize * Dimension];
+        var result = new float[inputs / groupSize * DescriptorLength];
         var scale = 1f / groupSize;
         for (var start = 0; start < inputs; start += MaxRunBatch)
         {
@@ -129,13 +126,13 @@ public sealed class FaceEmbedder : IDisposable
                 ToPlanar(chips[j / copies], input.AsSpan(i * 3 * ChipPixels, 3 * ChipPixels), mirror: j % copies == 1);
             }
             using var value = OrtValue.CreateTensorValueFromMemory(input, [n, 3, FaceAligner.ChipSize, FaceAligner.ChipSize]);
-            using var outputs = _session.Run(_runOptions, [FaceRecognitionGraph.InputName], [value], [FaceRecognitionGraph.OutputName]);
+            using var outputs = Run(FaceRecognitionGraph.InputName, value, [FaceRecognitionGraph.OutputName]);
             var o = outputs[0].GetTensorDataAsSpan<float>();
             for (var i = 0; i < n; i++)
             {
-                var d = result.AsSpan((start + i) / groupSize * Dimension, Dimension);
-                var x = o.Slice(i * Dimension, Dimension);
-                for (var k = 0; k < Dimension; k++)
+                var d = result.AsSpan((start + i) / groupSize * DescriptorLength, DescriptorLength);
+                var x = o.Slice(i * DescriptorLength, DescriptorLength);
+                for (var k = 0; k < DescriptorLength; k++)
                 {
                     d[k] += x[k] * scale;
                 }
@@ -149,13 +146,6 @@ public sealed class FaceEmbedder : IDisposable
             }
         }
         return result;
-    }
-
-    /// <summary>Releases the ONNX Runtime session.</summary>
-    public void Dispose()
-    {
-        _session.Dispose();
-        _runOptions.Dispose();
     }
 
     private static void ToPlanar(ReadOnlySpan<byte> chip, Span<float> dst, bool mirror)
@@ -199,14 +189,21 @@ public sealed class FaceEmbedder : IDisposable
 
     private const int GraphVersion = 1;
 
-    private static void CheckMetadata(InferenceSession session)
+    /// <summary>The face-api.js weights and manifest read from the model folder, with the weights' SHA-256.</summary>
+    private sealed record Weights(byte[] Bytes, string Manifest, string Sha256)
     {
-        if (!session.InputMetadata.TryGetValue(FaceRecognitionGraph.InputName, out var input)
-            || !input.Dimensions.AsSpan(1).SequenceEqual([3, FaceAligner.ChipSize, FaceAligner.ChipSize])
-            || !session.OutputMetadata.TryGetValue(FaceRecognitionGraph.OutputName, out var output)
-            || output.Dimensions.Length != 2 || output.Dimensions[1] != Dimension)
+        public static Weights Read(FaceOptions options)
         {
-            throw new InvalidOperationException($"The embedding model must map [N,3,150,150] to [N,{Dimension}].");
+            ArgumentNullException.ThrowIfNull(options);
+            var dir = Path.Combine(options.ModelDirectory, "face-api");
+            var binPath = Path.Combine(dir, "face_recognition_model.bin");
+            var manifestPath = Path.Combine(dir, "face_recognition_model-weights_manifest.json");
+            if (!File.Exists(binPath) || !File.Exists(manifestPath))
+            {
+                throw new FileNotFoundException($"face-api.js recognition weights not found in {dir}; build the solution to fetch the models.", binPath);
+            }
+            var bytes = File.ReadAllBytes(binPath);
+            return new Weights(bytes, File.ReadAllText(manifestPath), Convert.ToHexStringLower(SHA256.HashData(bytes)));
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Lookalike.Faces.Landmarks;
 /// side, rotated so the BlazeFace eyes are level (face-api.js crops upright boxes of its own detectors, which are
 /// larger than BlazeFace's). The points are mapped back to source pixels. Thread-safe.
 /// </remarks>
-public sealed class FaceLandmarker : IDisposable
+public sealed class FaceLandmarker : OnnxModel
 {
     /// <summary>Side of the square the network sees, as a multiple of the BlazeFace box side.</summary>
     public const float CropScale = 1.25f;
@@ -22,8 +22,6 @@ public sealed class FaceLandmarker : IDisposable
     public const float CropShiftDown = 0.08f;
 
     private const int Size = FaceLandmarkGraph.InputSize;
-    private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
     private readonly bool _flipAverage;
 
     /// <summary>iBUG 68-point index of each point's mirror partner (jaw, brows, nose wings, eyes and mouth swap sides).</summary>
@@ -34,10 +32,17 @@ public sealed class FaceLandmarker : IDisposable
     /// <exception cref="FileNotFoundException">The weights or manifest are missing.</exception>
     /// <exception cref="InvalidDataException">The weights do not match the manifest.</exception>
     /// <exception cref="InvalidOperationException">The built model's input or output is not [N,3,112,112] → [N,136].</exception>
-    public FaceLandmarker(FaceOptions options)
+    public FaceLandmarker(FaceOptions options) : base(BuildModel(options), options)
+    {
+        _flipAverage = options.LandmarkFlipAverage;
+        const string message = "The landmark model must map [N,3,112,112] to [N,136].";
+        RequireInput(FaceLandmarkGraph.InputName, [-1, 3, Size, Size], message);
+        RequireOutput(FaceLandmarkGraph.OutputName, [-1, 136], message);
+    }
+
+    private static byte[] BuildModel(FaceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _flipAverage = options.LandmarkFlipAverage;
         var dir = Path.Combine(options.ModelDirectory, "face-api");
         var bin = Path.Combine(dir, "face_landmark_68_model.bin");
         var manifest = Path.Combine(dir, "face_landmark_68_model-weights_manifest.json");
@@ -45,16 +50,7 @@ public sealed class FaceLandmarker : IDisposable
         {
             throw new FileNotFoundException($"face-api.js landmark weights not found in {dir}; build the solution to fetch the models.", bin);
         }
-        _session = OnnxSessionFactory.Create(FaceLandmarkGraph.Build(File.ReadAllBytes(bin), File.ReadAllText(manifest)), options);
-        if (!_session.InputMetadata.TryGetValue(FaceLandmarkGraph.InputName, out var input)
-            || !input.Dimensions.AsSpan(1).SequenceEqual([3, Size, Size])
-            || !_session.OutputMetadata.TryGetValue(FaceLandmarkGraph.OutputName, out var output)
-            || output.Dimensions.Length != 2 || output.Dimensions[1] != 136)
-        {
-            _session.Dispose();
-            _runOptions.Dispose();
-            throw new InvalidOperationException("The landmark model must map [N,3,112,112] to [N,136].");
-        }
+        return FaceLandmarkGraph.Build(File.ReadAllBytes(bin), File.ReadAllText(manifest));
     }
 
     /// <summary>Finds the 68 landmarks of one detected face.</summary>
@@ -113,7 +109,7 @@ public sealed class FaceLandmarker : IDisposable
             input[(2 * plane) + i] = crop[(i * 3) + 2];
         }
         using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, Size, Size]);
-        using var outputs = _session.Run(_runOptions, [FaceLandmarkGraph.InputName], [value], [FaceLandmarkGraph.OutputName]);
+        using var outputs = Run(FaceLandmarkGraph.InputName, value, [FaceLandmarkGraph.OutputName]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
@@ -150,12 +146,5 @@ public sealed class FaceLandmarker : IDisposable
         Swap(61, 63);
         Swap(65, 67);
         return map;
-    }
-
-    /// <summary>Releases the ONNX Runtime session.</summary>
-    public void Dispose()
-    {
-        _session.Dispose();
-        _runOptions.Dispose();
     }
 }

@@ -139,9 +139,9 @@ public sealed class LfwVerification
 
         // Chips per image for each alignment; descriptors plain and flip-averaged.
         var own = _pipeline.Options.UseLandmarks ? "dlib-5pt" : "blazeface-5pt";
-        using var landmarker = CompareAlignments && !_pipeline.Options.UseLandmarks ? new Landmarks.FaceLandmarker(_pipeline.Options) : null;
+        using var landmarker = CompareAlignments && !_pipeline.Options.UseLandmarks ? new Lookalike.Faces.Landmarks.FaceLandmarker(_pipeline.Options) : null;
         var alignments = CompareAlignments ? new[] { "blazeface-5pt", "dlib-5pt", "dlib-68pt" } : [own];
-        const int n = FacePipeline.DescriptorLength;
+        var n = _pipeline.Dimension;
         var plain = alignments.Select(_ => new float[images.Count * n]).ToArray();
         var flipped = alignments.Select(_ => new float[images.Count * n]).ToArray();
         var jitter = CompareAlignments ? 0 : _pipeline.JitterCount;
@@ -178,7 +178,7 @@ public sealed class LfwVerification
                 var face = faces.MinBy(f => Square(f.Box.Centre.X - centre.X) + Square(f.Box.Centre.Y - centre.Y))!;
                 if (!CompareAlignments)
                 {
-                    var chip = _pipeline.Chips(image, face, jitter > 0 ? jitterChips : null);
+                    var chip = _pipeline.Chip(image, face, jitter > 0 ? jitterChips : null);
                     chips.Add(chip);
                     chips.Add(FaceAligner.Mirror(chip));
                     if (jitter > 0)
@@ -199,7 +199,7 @@ public sealed class LfwVerification
             pending++;
             if (pending == Batch || i == images.Count - 1)
             {
-                var d = _pipeline.EmbedChips(chips, flipAverage: false);
+                var d = _pipeline.Embedder.EmbedMean(chips, 1);
                 for (var k = 0; k < pending; k++)
                 {
                     var dst = (start + k) * n;
@@ -219,7 +219,7 @@ public sealed class LfwVerification
                 {
                     // Images without a face keep their flip-averaged centred chip.
                     flipped[0].AsSpan(start * n, pending * n).CopyTo(jittered.AsSpan(start * n));
-                    var dj = _pipeline.EmbedJittered(jitterChips);
+                    var dj = _pipeline.Embedder.EmbedMean(jitterChips, _pipeline.JitterCount);
                     for (var k = 0; k < jitterImages.Count; k++)
                     {
                         dj.AsSpan(k * n, n).CopyTo(jittered.AsSpan(jitterImages[k] * n, n));
@@ -240,12 +240,12 @@ public sealed class LfwVerification
         var variants = new List<LfwVariantResult>();
         for (var a = 0; a < alignments.Length; a++)
         {
-            variants.Add(Score("plain", plain[a], pairIndex, probes, person) with { Alignment = alignments[a] });
-            variants.Add(Score("flip-averaged", flipped[a], pairIndex, probes, person) with { Alignment = alignments[a] });
+            variants.Add(Score("plain", plain[a], n, pairIndex, probes, person) with { Alignment = alignments[a] });
+            variants.Add(Score("flip-averaged", flipped[a], n, pairIndex, probes, person) with { Alignment = alignments[a] });
         }
         if (jittered is not null)
         {
-            variants.Add(Score(string.Create(CultureInfo.InvariantCulture, $"jitter-averaged ×{jitter}"), jittered, pairIndex, probes, person) with { Alignment = alignments[0] });
+            variants.Add(Score(string.Create(CultureInfo.InvariantCulture, $"jitter-averaged ×{jitter}"), jittered, n, pairIndex, probes, person) with { Alignment = alignments[0] });
         }
         if (alignments.Length > 1)
         {
@@ -254,15 +254,15 @@ public sealed class LfwVerification
             {
                 ensemble[j] = (flipped[0][j] + flipped[1][j]) * 0.5f;
             }
-            variants.Add(Score("flip-averaged", ensemble, pairIndex, probes, person) with { Alignment = alignments[0] + " + " + alignments[1] });
+            variants.Add(Score("flip-averaged", ensemble, n, pairIndex, probes, person) with { Alignment = alignments[0] + " + " + alignments[1] });
         }
         return new LfwReport(pairs.Count, images.Count, (double)noFace / images.Count, (double)multiFace / images.Count, probes.Count,
             FixedThreshold, own, variants, watch.Elapsed);
     }
 
-    private static LfwVariantResult Score(string name, float[] descriptors, (int A, int B, bool Same, int Fold)[] pairs, List<int> probes, Dictionary<int, string> person)
+    private static LfwVariantResult Score(string name, float[] descriptors, int n, (int A, int B, bool Same, int Fold)[] pairs, List<int> probes, Dictionary<int, string> person)
     {
-        var distances = pairs.Select(p => Distance(descriptors, p.A, p.B)).ToArray();
+        var distances = pairs.Select(p => Distance(descriptors, p.A, p.B, n)).ToArray();
         var same = pairs.Select(p => p.Same).ToArray();
         var folds = pairs.Select(p => p.Fold).Distinct().Order().ToArray();
         var foldAccuracies = new List<double>();
@@ -277,7 +277,7 @@ public sealed class LfwVerification
         var std = Math.Sqrt(foldAccuracies.Sum(a => (a - mean) * (a - mean)) / foldAccuracies.Count);
         var (best, bestAccuracy) = BestThreshold(distances, same);
         var fixedAccuracy = Accuracy(distances, same, FixedThreshold);
-        return new LfwVariantResult(name, foldAccuracies, mean, std, best, bestAccuracy, fixedAccuracy, Rank1(descriptors, probes, person));
+        return new LfwVariantResult(name, foldAccuracies, mean, std, best, bestAccuracy, fixedAccuracy, Rank1(descriptors, n, probes, person));
     }
 
     /// <summary>Sweeps the midpoints between sorted distances; returns the threshold with the highest accuracy.</summary>
@@ -315,7 +315,7 @@ public sealed class LfwVerification
         return (double)correct / distances.Length;
     }
 
-    private static double Rank1(float[] descriptors, List<int> probes, Dictionary<int, string> person)
+    private static double Rank1(float[] descriptors, int n, List<int> probes, Dictionary<int, string> person)
     {
         if (probes.Count == 0)
         {
@@ -333,7 +333,7 @@ public sealed class LfwVerification
                 {
                     continue;
                 }
-                var d = Distance(descriptors, probes[p], g);
+                var d = Distance(descriptors, probes[p], g, n);
                 if (d < best)
                 {
                     best = d;
@@ -351,9 +351,9 @@ public sealed class LfwVerification
         return (double)hits / probes.Count;
     }
 
-    private static double Distance(float[] d, int a, int b)
+    /// <summary>Euclidean distance of descriptors <paramref name="a"/> and <paramref name="b"/> of a row-major [count, <paramref name="n"/>] array.</summary>
+    private static double Distance(float[] d, int a, int b, int n)
     {
-        const int n = FacePipeline.DescriptorLength;
         var x = d.AsSpan(a * n, n);
         var y = d.AsSpan(b * n, n);
         float sum = 0;

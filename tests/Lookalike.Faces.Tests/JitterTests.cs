@@ -3,7 +3,7 @@ using Lookalike.Faces.Alignment;
 using Lookalike.Faces.Embedding;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 /// <summary>The jittered descriptor (<see cref="FaceOptions.Jitter"/>, dlib's num_jitters): the fixed sample set, the jittered chips and their mean.</summary>
 public sealed class JitterTests
@@ -137,10 +137,10 @@ public sealed class JitterTests
         var means = embedder.EmbedMean(chips, 20);
 
         // Assert
-        Assert.Equal(2 * FaceEmbedder.Dimension, means.Length);
+        Assert.Equal(2 * FaceEmbedder.DescriptorLength, means.Length);
         for (var g = 0; g < 2; g++)
         {
-            var expected = new double[FaceEmbedder.Dimension];
+            var expected = new double[FaceEmbedder.DescriptorLength];
             for (var i = 0; i < 20; i++)
             {
                 var one = embedder.Embed([chips[(g * 20) + i]]);
@@ -151,7 +151,7 @@ public sealed class JitterTests
             }
             for (var k = 0; k < expected.Length; k++)
             {
-                Assert.Equal(expected[k], means[(g * FaceEmbedder.Dimension) + k], 4);
+                Assert.Equal(expected[k], means[(g * FaceEmbedder.DescriptorLength) + k], 4);
             }
         }
     }

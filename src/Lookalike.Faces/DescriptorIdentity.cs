@@ -1,7 +1,6 @@
 using System.Globalization;
-using Lookalike.Faces;
 
-namespace Lookalike.Web.Gallery;
+namespace Lookalike.Faces;
 
 /// <summary>
 /// What the store records as "the model that produced the descriptors": the network's name and weights hash plus the
@@ -12,6 +11,9 @@ namespace Lookalike.Web.Gallery;
 public static class DescriptorIdentity
 {
     /// <summary>The identity of <paramref name="pipeline"/>'s descriptors.</summary>
+    /// <param name="pipeline">The pipeline whose descriptors are stored.</param>
+    /// <returns>The embedder's <see cref="ModelIdentity"/> with the settings appended to its name, e.g. "dlib-resnet34-v1 (face-api.js 1.7.15); align=dlib-68+mirror; flip=avg; detector=back-256".</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="pipeline"/> is null.</exception>
     public static ModelIdentity Of(FacePipeline pipeline)
     {
         ArgumentNullException.ThrowIfNull(pipeline);

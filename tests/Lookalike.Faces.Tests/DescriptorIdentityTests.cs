@@ -1,8 +1,7 @@
 using Lookalike.Faces;
 using Lookalike.Tests.Infrastructure;
-using Lookalike.Web.Gallery;
 
-namespace Lookalike.Tests.Gallery;
+namespace Lookalike.Faces.Tests;
 
 public sealed class DescriptorIdentityTests
 {

@@ -3,7 +3,7 @@ using Lookalike.Faces;
 using Lookalike.Faces.Decoding;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 /// <summary>The image cases of ../shared/bugs/LOG.md (B01–B14) at the decoder level.</summary>
 public sealed class ImageDecoderTests

@@ -1,7 +1,7 @@
 using Lookalike.Tests.Infrastructure;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 public sealed class ModelAssetTests
 {

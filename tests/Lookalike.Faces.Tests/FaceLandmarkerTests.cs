@@ -3,7 +3,7 @@ using Lookalike.Faces.Detection;
 using Lookalike.Faces.Landmarks;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 public sealed class FaceLandmarkerTests
 {

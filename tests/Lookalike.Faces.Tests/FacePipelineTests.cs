@@ -1,7 +1,7 @@
 using Lookalike.Faces;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 /// <summary>One pipeline shared by the tests of a class (loading the models takes about a second).</summary>
 public sealed class PipelineFixture : IDisposable

@@ -3,7 +3,7 @@ using Lookalike.Faces;
 using Lookalike.Faces.Embedding;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 /// <summary>
 /// Proves the ONNX conversion of the descriptor network: our graph must reproduce face-api.js's own FaceRecognitionNet
@@ -25,7 +25,7 @@ public sealed class EmbeddingReferenceTests
     public void Embed_FixedChips_MatchesFaceApiJsWithin1e4()
     {
         // Arrange
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Faces", "Fixtures", "faceapi-reference-descriptors.json")));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "faceapi-reference-descriptors.json")));
         var divisor = json.RootElement.GetProperty("divisor").GetSingle();
         using var embedder = new FaceEmbedder(new FaceOptions { ModelDirectory = TestPaths.Models, FlipAverage = false }, divisor);
         var names = Chips.Keys.ToArray();
@@ -38,8 +38,8 @@ public sealed class EmbeddingReferenceTests
         for (var i = 0; i < names.Length; i++)
         {
             var expected = json.RootElement.GetProperty("descriptors").GetProperty(names[i]).EnumerateArray().Select(e => e.GetDouble()).ToArray();
-            Assert.Equal(FaceEmbedder.Dimension, expected.Length);
-            var maxDiff = expected.Select((e, k) => Math.Abs(e - descriptors[(i * FaceEmbedder.Dimension) + k])).Max();
+            Assert.Equal(FaceEmbedder.DescriptorLength, expected.Length);
+            var maxDiff = expected.Select((e, k) => Math.Abs(e - descriptors[(i * FaceEmbedder.DescriptorLength) + k])).Max();
             Assert.True(maxDiff <= Tolerance, $"{names[i]}: max |ours − face-api.js| = {maxDiff:E2} > {Tolerance:E0}");
         }
     }
@@ -48,7 +48,7 @@ public sealed class EmbeddingReferenceTests
     public void Landmarks_FixedCrops_MatchFaceApiJsWithinOneHundredthPixel()
     {
         // Arrange
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Faces", "Fixtures", "faceapi-reference-descriptors.json")));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "faceapi-reference-descriptors.json")));
         using var landmarker = new Lookalike.Faces.Landmarks.FaceLandmarker(new FaceOptions { ModelDirectory = TestPaths.Models });
 
         foreach (var name in Chips.Keys)
@@ -77,9 +77,9 @@ public sealed class EmbeddingReferenceTests
         var single = embedder.Embed([b]);
 
         // Assert
-        for (var k = 0; k < FaceEmbedder.Dimension; k++)
+        for (var k = 0; k < FaceEmbedder.DescriptorLength; k++)
         {
-            Assert.Equal(single[k], batch[FaceEmbedder.Dimension + k], 5);
+            Assert.Equal(single[k], batch[FaceEmbedder.DescriptorLength + k], 5);
         }
     }
 
@@ -96,9 +96,9 @@ public sealed class EmbeddingReferenceTests
         var averaged = flip.Embed([chip]);
 
         // Assert
-        for (var k = 0; k < FaceEmbedder.Dimension; k++)
+        for (var k = 0; k < FaceEmbedder.DescriptorLength; k++)
         {
-            Assert.Equal((both[k] + both[FaceEmbedder.Dimension + k]) / 2, averaged[k], 5);
+            Assert.Equal((both[k] + both[FaceEmbedder.DescriptorLength + k]) / 2, averaged[k], 5);
         }
     }
 

@@ -4,7 +4,7 @@ using Lookalike.Faces.Detection;
 using Lookalike.Faces.Evaluation;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 public sealed class GeometryAndProtocolTests
 {

@@ -1,7 +1,7 @@
 using Lookalike.Faces;
 using Lookalike.Tests.Infrastructure;
 
-namespace Lookalike.Tests.Faces;
+namespace Lookalike.Faces.Tests;
 
 /// <summary>The image cases of ../shared/bugs/LOG.md that need the whole pipeline (detection and descriptors).</summary>
 public sealed class BugLogPipelineTests(PipelineFixture fixture) : IClassFixture<PipelineFixture>

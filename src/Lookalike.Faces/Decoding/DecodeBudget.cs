@@ -1,0 +1,147 @@
+namespace Lookalike.Faces.Decoding;
+
+/// <summary>
+/// A budget of pixels decoded at once, shared by the decodes of one <see cref="ImageDecoder"/> (in the app: the one
+/// pipeline's): each decode holds its header-declared pixel count (width × height) from before its pixel buffers exist
+/// until they are released, and waits while the budget cannot hold it. N parallel near-limit decodes therefore queue
+/// instead of multiplying memory (about 7 bytes per pixel each: the RGBA buffer and the RGB result).
+/// </summary>
+/// <remarks>
+/// First come, first served: a waiting request is not overtaken by smaller ones that would fit, so a large image is
+/// never starved. Waiting blocks the calling thread (decoding is synchronous CPU work). Thread-safe.
+/// </remarks>
+public sealed class DecodeBudget
+{
+    private readonly object _gate = new();
+    private long _inUse;
+    private int _holders;
+    private long _nextTicket;
+    private long _serving;
+    private long _peakInUse;
+    private int _peakHolders;
+
+    /// <summary>Creates a budget.</summary>
+    /// <param name="capacityPixels">Pixels that may be decoded at once, ≥ 1 (e.g. 2 × <see cref="FaceOptions.MaxMegapixels"/> × 10⁶).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacityPixels"/> is below 1.</exception>
+    public DecodeBudget(long capacityPixels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacityPixels, 1);
+        CapacityPixels = capacityPixels;
+    }
+
+    /// <summary>Pixels that may be decoded at once.</summary>
+    public long CapacityPixels { get; }
+
+    /// <summary>Pixels held right now, in [0, <see cref="CapacityPixels"/>].</summary>
+    public long PixelsInUse
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inUse;
+            }
+        }
+    }
+
+    /// <summary>Decodes holding part of the budget right now.</summary>
+    public int Holders
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _holders;
+            }
+        }
+    }
+
+    /// <summary>Requests waiting for the budget right now.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (int)(_nextTicket - _serving);
+            }
+        }
+    }
+
+    /// <summary>Most pixels held at once since creation (tests and diagnostics).</summary>
+    internal long PeakPixelsInUse
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakInUse;
+            }
+        }
+    }
+
+    /// <summary>Most holders at once since creation (tests and diagnostics).</summary>
+    internal int PeakHolders
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakHolders;
+            }
+        }
+    }
+
+    /// <summary>Takes <paramref name="pixels"/> from the budget, waiting (in arrival order) until they are free.</summary>
+    /// <param name="pixels">Pixels to hold, in [0, <see cref="CapacityPixels"/>].</param>
+    /// <returns>The lease; disposing it gives the pixels back (once).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pixels"/> is negative or above <see cref="CapacityPixels"/> (it could never be granted).</exception>
+    public Lease Acquire(long pixels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(pixels);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pixels, CapacityPixels);
+        lock (_gate)
+        {
+            var ticket = _nextTicket++;
+            while (ticket != _serving || _inUse + pixels > CapacityPixels)
+            {
+                Monitor.Wait(_gate);
+            }
+            _serving++;
+            _inUse += pixels;
+            _holders++;
+            _peakInUse = Math.Max(_peakInUse, _inUse);
+            _peakHolders = Math.Max(_peakHolders, _holders);
+            Monitor.PulseAll(_gate); // the next in line may fit too
+        }
+        return new Lease(this, pixels);
+    }
+
+    private void Release(long pixels)
+    {
+        lock (_gate)
+        {
+            _inUse -= pixels;
+            _holders--;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Pixels held from a <see cref="DecodeBudget"/>; <see cref="Dispose"/> gives them back.</summary>
+    public sealed class Lease : IDisposable
+    {
+        private DecodeBudget? _budget;
+
+        internal Lease(DecodeBudget budget, long pixels)
+        {
+            _budget = budget;
+            Pixels = pixels;
+        }
+
+        /// <summary>Pixels held.</summary>
+        public long Pixels { get; }
+
+        /// <summary>Gives the pixels back to the budget; later calls do nothing.</summary>
+        public void Dispose() => Interlocked.Exchange(ref _budget, null)?.Release(Pixels);
+    }
+}
