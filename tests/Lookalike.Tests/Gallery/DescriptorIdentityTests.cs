@@ -1,5 +1,10 @@
 using Lookalike.Faces;
 using Lookalike.Tests.Infrastructure;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Lookalike.Web.Gallery;
 
 namespace Lookalike.Tests.Gallery;

@@ -1,0 +1,40 @@
+namespace Lookalike.Gallery;
+
+/// <summary>
+/// The one home of the product's bounds: the API, the tuning form, the search sliders and the options validation read
+/// them from here. (The index library's own ranges, in <see cref="Lookalike.Index.HnswOptions"/>, are wider: these are
+/// what the product offers.)
+/// </summary>
+public static class GalleryLimits
+{
+    /// <summary>Largest k a caller may ask for (API, CLI).</summary>
+    public const int MaxK = 200;
+
+    /// <summary>Largest k the home page's slider offers.</summary>
+    public const int MaxSliderK = 50;
+
+    /// <summary>Smallest M (links per node on upper layers).</summary>
+    public const int MinM = 2;
+
+    /// <summary>Largest M the product offers.</summary>
+    public const int MaxM = 128;
+
+    /// <summary>Largest efConstruction (it must also be at least M).</summary>
+    public const int MaxEfConstruction = 2_000;
+
+    /// <summary>Largest efSearch anywhere in the product: a per-request value, the stored default and the slider
+    /// (the candidate list grows with it; beyond this it only costs time).</summary>
+    public const int MaxEfSearch = 2_000;
+
+    /// <summary>Largest efSearch the home page's slider offers (a request may go up to <see cref="MaxEfSearch"/>).</summary>
+    public const int MaxSliderEfSearch = 500;
+
+    /// <summary>Largest upload accepted by configuration, in bytes (200 MiB).</summary>
+    public const long MaxUploadBytesCeiling = 200L * 1024 * 1024;
+
+    /// <summary>Largest embedding batch accepted by configuration.</summary>
+    public const int MaxEmbedBatchSize = 1024;
+
+    /// <summary>Largest import parallelism accepted by configuration.</summary>
+    public const int MaxImportParallelism = 256;
+}

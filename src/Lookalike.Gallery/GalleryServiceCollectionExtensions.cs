@@ -1,0 +1,51 @@
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lookalike.Gallery;
+
+/// <summary>Registration of the gallery layer (all singletons). The host adds the face pipeline and an <see cref="IDescriptorModel"/>.</summary>
+public static class GalleryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Options (validated at start against <see cref="GalleryLimits"/>), the store (<see cref="AddSqliteGalleryStore"/>
+    /// unless one is registered already), the live index and its helpers, the importer and the matcher.
+    /// </summary>
+    public static IServiceCollection AddLookalikeGalleryServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<LookalikeOptions>()
+            .Bind(configuration.GetSection(LookalikeOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Lookalike:DataDirectory must be set.")
+            .Validate(o => o.MaxUploadBytes is > 0 and <= GalleryLimits.MaxUploadBytesCeiling, "Lookalike:MaxUploadBytes must be between 1 byte and 200 MB.")
+            .Validate(o => o.EmbedBatchSize is >= 1 and <= GalleryLimits.MaxEmbedBatchSize, "Lookalike:EmbedBatchSize must be between 1 and 1024.")
+            .Validate(o => o.ImportParallelism is >= 0 and <= GalleryLimits.MaxImportParallelism, "Lookalike:ImportParallelism must be between 0 (one per core) and 256.")
+            .Validate(o => GalleryIndexParameters.Validate(o.Index).Count == 0, "Lookalike:Index is invalid: M 2–128, EfConstruction from M to 2000, DefaultEfSearch 1–2000.")
+            .ValidateOnStart();
+        services.AddSqliteGalleryStore();
+        services.AddSingleton<IndexFileRepository>();
+        services.AddSingleton<ModelStalenessPolicy>();
+        services.AddSingleton<IndexParameterSource>();
+        services.AddSingleton<IndexStatusBoard>();
+        services.AddSingleton<LiveGallery>();
+        services.AddSingleton<IGalleryIndex>(sp => sp.GetRequiredService<LiveGallery>());
+        services.AddSingleton<StoreSync>();
+        services.AddSingleton<ImportIndexUpdates>();
+        services.AddSingleton<GalleryImporter>();
+        services.AddSingleton<MatchService>();
+        return services;
+    }
+
+    /// <summary>The embedded default store: <see cref="SqliteGalleryStore"/> in the data directory, unless a store is registered already.</summary>
+    public static IServiceCollection AddSqliteGalleryStore(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(IGalleryStore)))
+        {
+            services.AddSingleton<IGalleryStore, SqliteGalleryStore>();
+        }
+        return services;
+    }
+}
