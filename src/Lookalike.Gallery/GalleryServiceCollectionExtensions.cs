@@ -20,10 +20,10 @@ public static class GalleryServiceCollectionExtensions
         services.AddOptions<LookalikeOptions>()
             .Bind(configuration.GetSection(LookalikeOptions.Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Lookalike:DataDirectory must be set.")
-            .Validate(o => o.MaxUploadBytes is > 0 and <= GalleryLimits.MaxUploadBytesCeiling, "Lookalike:MaxUploadBytes must be between 1 byte and 200 MB.")
-            .Validate(o => o.EmbedBatchSize is >= 1 and <= GalleryLimits.MaxEmbedBatchSize, "Lookalike:EmbedBatchSize must be between 1 and 1024.")
-            .Validate(o => o.ImportParallelism is >= 0 and <= GalleryLimits.MaxImportParallelism, "Lookalike:ImportParallelism must be between 0 (one per core) and 256.")
-            .Validate(o => GalleryIndexParameters.Validate(o.Index).Count == 0, "Lookalike:Index is invalid: M 2–128, EfConstruction from M to 2000, DefaultEfSearch 1–2000.")
+            .Validate(o => o.MaxUploadBytes is > 0 and <= GalleryLimits.MaxUploadBytesCeiling, $"Lookalike:MaxUploadBytes must be between 1 byte and {GalleryLimits.MaxUploadBytesCeiling / (1024 * 1024)} MB.")
+            .Validate(o => o.EmbedBatchSize is >= 1 and <= GalleryLimits.MaxEmbedBatchSize, $"Lookalike:EmbedBatchSize must be between 1 and {GalleryLimits.MaxEmbedBatchSize}.")
+            .Validate(o => o.ImportParallelism is >= 0 and <= GalleryLimits.MaxImportParallelism, $"Lookalike:ImportParallelism must be between 0 (one per core) and {GalleryLimits.MaxImportParallelism}.")
+            .Validate(o => GalleryIndexParameters.Validate(o.Index).Count == 0, $"Lookalike:Index is invalid: M {GalleryLimits.MinM}–{GalleryLimits.MaxM}, EfConstruction from M to {GalleryLimits.MaxEfConstruction}, DefaultEfSearch 1–{GalleryLimits.MaxEfSearch}.")
             .ValidateOnStart();
         services.AddSqliteGalleryStore();
         services.AddSingleton<IndexFileRepository>();
