@@ -47,9 +47,6 @@ public sealed record ModelIdentity(string Name, string WeightsSha256, int Dimens
 /// </summary>
 public sealed class FacePipeline : IDisposable
 {
-    /// <summary>Length of a descriptor of the default model (<see cref="FaceEmbedder.DescriptorLength"/>, 128); read <see cref="Dimension"/> (or <see cref="Model"/>) for the pipeline's actual embedder.</summary>
-    public const int DescriptorLength = FaceEmbedder.DescriptorLength;
-
     private readonly ImageDecoder _decoder;
     private readonly IFaceDetector _detector;
     private readonly FaceAligner _aligner = new();

@@ -1,4 +1,5 @@
 using Lookalike.Faces;
+using Lookalike.Faces.Embedding;
 using Lookalike.Tests.Infrastructure;
 
 namespace Lookalike.Faces.Tests;
@@ -112,7 +113,7 @@ public sealed class BugLogPipelineTests(PipelineFixture fixture) : IClassFixture
 
             // Assert
             Assert.True(analysis.Image.Width >= 1280, name);
-            Assert.All(analysis.Faces, f => Assert.Equal(FacePipeline.DescriptorLength, f.Descriptor.Length));
+            Assert.All(analysis.Faces, f => Assert.Equal(FaceEmbedder.DescriptorLength, f.Descriptor.Length));
         }
     }
 

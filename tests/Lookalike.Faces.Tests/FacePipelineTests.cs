@@ -1,4 +1,5 @@
 using Lookalike.Faces;
+using Lookalike.Faces.Embedding;
 using Lookalike.Tests.Infrastructure;
 
 namespace Lookalike.Faces.Tests;
@@ -34,7 +35,7 @@ public sealed class FacePipelineTests(PipelineFixture fixture) : IClassFixture<P
         Assert.NotEmpty(analysis.Faces);
         foreach (var face in analysis.Faces)
         {
-            Assert.Equal(FacePipeline.DescriptorLength, face.Descriptor.Length);
+            Assert.Equal(FaceEmbedder.DescriptorLength, face.Descriptor.Length);
             var norm = Math.Sqrt(face.Descriptor.Sum(v => (double)v * v));
             Assert.InRange(norm, 0.3, 3.0);
             Assert.True(face.Detection.Box.X >= 0 && face.Detection.Box.X + face.Detection.Box.Width <= analysis.Image.Width + 0.01f);

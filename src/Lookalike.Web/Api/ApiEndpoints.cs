@@ -1,5 +1,8 @@
+using System.Globalization;
 using Lookalike.Faces;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +24,7 @@ public sealed record TimingsDto(double DecodeMs, double DetectMs, double AlignMs
 /// <summary>Response of <c>POST /api/match</c>: the faces (largest first) each with its nearest gallery faces.</summary>
 public sealed record MatchResponse(int Width, int Height, IReadOnlyList<MatchedFaceDto> Faces, TimingsDto Timings, int GalleryCount, string? Message);
 
-/// <summary>Body of <c>POST /api/search</c>: a 128-D descriptor, k (1–200, default 10) and efSearch (0–10,000; 0 = index default).</summary>
+/// <summary>Body of <c>POST /api/search</c>: a descriptor of the embedder's dimension, k (1–<see cref="GalleryLimits.MaxK"/>, default 10) and efSearch (0–<see cref="GalleryLimits.MaxEfSearch"/>; 0 = index default).</summary>
 public sealed record SearchRequest(float[]? Embedding, int K = 10, int EfSearch = 0);
 
 public sealed record NeighborDto(long Label, float Distance, long PersonId, string Person, long PhotoId);
@@ -42,14 +45,16 @@ public static class ApiEndpoints
     /// <summary>Maps <c>/api/*</c> and <c>/healthz</c>.</summary>
     public static IEndpointRouteBuilder MapLookalikeApi(this IEndpointRouteBuilder app)
     {
+        ArgumentNullException.ThrowIfNull(app);
+        var bounds = string.Create(CultureInfo.InvariantCulture, $"k 1–{GalleryLimits.MaxK}, efSearch 0–{GalleryLimits.MaxEfSearch:N0} (0 = index default)");
         var api = app.MapGroup("/api").WithTags("Lookalike");
         api.MapPost("/match", MatchAsync).DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
-            .WithSummary("Finds the faces of a photo and each face's nearest gallery faces (k 1–200, efSearch 0–10,000; 0 = index default). Nothing is stored.");
-        api.MapPost("/search", Search).WithSummary("Nearest gallery faces of a 128-D descriptor (the index service's role). k 1–200, efSearch 0–10,000 (0 = index default).");
+            .WithSummary($"Finds the faces of a photo and each face's nearest gallery faces ({bounds}). Nothing is stored.");
+        api.MapPost("/search", Search).WithSummary($"Nearest gallery faces of a descriptor of the embedder's dimension (the index service's role). {bounds}.");
         api.MapGet("/people/{id:long}", GetPerson).WithSummary("A gallery person with all stored faces.");
         api.MapGet("/faces/{id:long}/thumbnail", GetThumbnail).WithSummary("The 112×112 JPEG thumbnail of a gallery face.");
         api.MapGet("/stats", GetStats).WithSummary("Gallery and index statistics.");
-        app.MapGet("/healthz", (GalleryIndexHost host) => Results.Ok(new { status = "ok", index = host.State.ToString() }));
+        app.MapGet("/healthz", (IndexStatusBoard status) => Results.Ok(new { status = "ok", index = status.Current.State.ToString() }));
         return app;
     }
 
@@ -59,9 +64,9 @@ public static class ApiEndpoints
     {
         var max = options.Value.MaxUploadBytes;
         var kk = k ?? 10;
-        if (kk is < 1 or > MatchService.MaxK)
+        if (kk is < 1 or > GalleryLimits.MaxK)
         {
-            return Results.BadRequest(new ApiError("bad_k", $"k must be between 1 and {MatchService.MaxK}, got {kk}"));
+            return Results.BadRequest(new ApiError("bad_k", $"k must be between 1 and {GalleryLimits.MaxK}, got {kk}"));
         }
         if (BadEfSearch(efSearch ?? 0) is { } badEf)
         {
@@ -129,57 +134,40 @@ public static class ApiEndpoints
         return Results.Ok(new MatchResponse(analysis.Image.Width, analysis.Image.Height, faces, new TimingsDto(t.DecodeMs, t.DetectMs, t.AlignMs, t.EmbedMs, searchMs), galleryCount, message));
     }
 
-    /// <summary>efSearch must be 0 (the index default) to <see cref="MatchService.MaxEfSearch"/>; null when it is.</summary>
-    private static IResult? BadEfSearch(int efSearch) => efSearch is < 0 or > MatchService.MaxEfSearch
-        ? Results.BadRequest(new ApiError("bad_ef_search", $"efSearch must be between 0 (0 = index default) and {MatchService.MaxEfSearch}, got {efSearch}"))
+    /// <summary>efSearch must be 0 (the index default) to <see cref="GalleryLimits.MaxEfSearch"/>; null when it is.</summary>
+    private static IResult? BadEfSearch(int efSearch) => efSearch is < 0 or > GalleryLimits.MaxEfSearch
+        ? Results.BadRequest(new ApiError("bad_ef_search", $"efSearch must be between 0 (0 = index default) and {GalleryLimits.MaxEfSearch}, got {efSearch}"))
         : null;
 
     private static JsonHttpResult<ApiError> TooLarge(long max) =>
         TypedResults.Json(new ApiError("file_too_large", $"file is larger than {max / (1024 * 1024)} MB"), statusCode: StatusCodes.Status413PayloadTooLarge);
 
-    /// <summary>Maps a rejected image to 400, 413 or 415 with a code.</summary>
+    /// <summary>Maps a rejected image to 400, 413 or 415; code and words come from <see cref="ImageRejectionText"/>.</summary>
     public static IResult Rejected(ImageRejectedException ex, string? fileName)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        var (status, code) = ex.Reason switch
+        var status = ex.Reason switch
         {
-            ImageRejectReason.EmptyFile => (StatusCodes.Status400BadRequest, "empty_file"),
-            ImageRejectReason.NotAnImage => (StatusCodes.Status400BadRequest, "not_an_image"),
-            ImageRejectReason.CorruptOrIncomplete => (StatusCodes.Status400BadRequest, "corrupt_image"),
-            ImageRejectReason.UnsupportedFormat => (StatusCodes.Status415UnsupportedMediaType, "unsupported_format"),
-            ImageRejectReason.FileTooLarge => (StatusCodes.Status413PayloadTooLarge, "file_too_large"),
-            ImageRejectReason.ImageTooLarge => (StatusCodes.Status400BadRequest, "image_too_large"),
-            ImageRejectReason.ImageTooSmall => (StatusCodes.Status400BadRequest, "image_too_small"),
-            _ => (StatusCodes.Status400BadRequest, "rejected"),
+            ImageRejectReason.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
+            ImageRejectReason.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
+            _ => StatusCodes.Status400BadRequest,
         };
-        var name = string.IsNullOrEmpty(fileName) ? "" : Path.GetFileName(fileName) + ": ";
-        return Results.Json(new ApiError(code, name + ex.Message), statusCode: status);
+        return Results.Json(new ApiError(ImageRejectionText.Code(ex.Reason), ImageRejectionText.ApiMessage(ex, fileName)), statusCode: status);
     }
 
     private static IResult Search(SearchRequest? body, MatchService matcher)
     {
         if (body?.Embedding is null)
         {
-            return Results.BadRequest(new ApiError("missing_embedding", "the body needs 'embedding': an array of 128 numbers"));
+            return Results.BadRequest(new ApiError("missing_embedding", string.Create(CultureInfo.InvariantCulture, $"the body needs 'embedding': an array of {matcher.Dimension} numbers")));
         }
-        if (body.K is < 1 or > MatchService.MaxK)
+        if (body.K is < 1 or > GalleryLimits.MaxK)
         {
-            return Results.BadRequest(new ApiError("bad_k", $"k must be between 1 and {MatchService.MaxK}, got {body.K}"));
+            return Results.BadRequest(new ApiError("bad_k", $"k must be between 1 and {GalleryLimits.MaxK}, got {body.K}"));
         }
         if (BadEfSearch(body.EfSearch) is { } badEf)
         {
             return badEf;
-        }
-        try
-        {
-            MatchService.ValidateDescriptor(body.Embedding);
-        }
-        catch (ArgumentException ex)
-        {
-            var code = body.Embedding.Length != GallerySnapshot.Dimension ? "wrong_dimension"
-                : ex.Message.StartsWith(MatchService.ZeroVectorMessage, StringComparison.Ordinal) ? "zero_vector"
-                : "non_finite";
-            return Results.BadRequest(new ApiError(code, ex.Message.Split(" (Parameter", 2)[0]));
         }
         SearchOutcome outcome;
         try
@@ -188,15 +176,22 @@ public static class ApiEndpoints
         }
         catch (ArgumentException ex)
         {
-            // anything else the index refuses is the caller's input, not a server fault
-            return Results.BadRequest(new ApiError("bad_embedding", ex.Message.Split(" (Parameter", 2)[0]));
+            // the index's own check (VectorGuard) refused the descriptor: the caller's input, not a server fault
+            return Results.BadRequest(new ApiError(EmbeddingErrorCode(body.Embedding, matcher.Dimension, ex), ex.Message.Split(" (Parameter", 2)[0]));
         }
         return Results.Ok(new SearchResponse(
             outcome.Matches.Select(m => new NeighborDto(m.FaceId, m.Distance, m.PersonId, m.Person, m.PhotoId)).ToList(),
             outcome.Stats.DistanceComputations, outcome.Stats.Hops, outcome.SearchMs, outcome.EfSearchUsed));
     }
 
-    private static IResult GetPerson(long id, GalleryStore store)
+    /// <summary>The code of a refused descriptor: <c>wrong_dimension</c>, <c>non_finite</c>, <c>zero_vector</c> or <c>bad_embedding</c>.</summary>
+    private static string EmbeddingErrorCode(float[] embedding, int dimension, ArgumentException ex) =>
+        embedding.Length != dimension ? "wrong_dimension"
+        : ex.Message.Contains("zero vector", StringComparison.Ordinal) ? "zero_vector"
+        : ex.Message.Contains("component", StringComparison.Ordinal) ? "non_finite"
+        : "bad_embedding";
+
+    private static IResult GetPerson(long id, IGalleryStore store)
     {
         var person = store.GetPerson(id);
         return person is null
@@ -204,7 +199,7 @@ public static class ApiEndpoints
             : Results.Ok(new PersonDto(person.Id, person.Name, person.Faces.Select(f => new PersonFaceDto(f.FaceId, f.PhotoId, f.SourcePath, ThumbnailUrl(f.FaceId))).ToList()));
     }
 
-    private static IResult GetThumbnail(long id, GalleryStore store, HttpContext context)
+    private static IResult GetThumbnail(long id, IGalleryStore store, HttpContext context)
     {
         var bytes = store.GetThumbnail(id);
         if (bytes is null)
@@ -215,19 +210,18 @@ public static class ApiEndpoints
         return Results.File(bytes, "image/jpeg");
     }
 
-    private static IResult GetStats(GalleryStore store, GalleryIndexHost host) => Results.Ok(BuildStats(store, host));
+    private static IResult GetStats(IGalleryStore store, LiveGallery gallery) => Results.Ok(BuildStats(store, gallery));
 
     /// <summary>Store and index statistics (also used by the <c>stats</c> verb).</summary>
-    public static StatsDto BuildStats(GalleryStore store, GalleryIndexHost host)
+    public static StatsDto BuildStats(IGalleryStore store, LiveGallery gallery)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(gallery);
         var s = store.GetStats();
-        var snapshot = host.Current;
-        IReadOnlyList<int> layers = snapshot.Count == 0 ? [] : snapshot.Index.GetLayerCounts();
-        var memory = snapshot.Index.MemoryBytes;
+        var snapshot = gallery.Current;
+        var status = gallery.Status;
         return new StatsDto(s.People, s.Photos, s.Imported, s.Skipped, s.Faces, s.ModelName, s.ModelHash,
-            host.State.ToString(), host.StatusMessage, snapshot.Count, snapshot.Parameters.M, snapshot.Parameters.EfConstruction, snapshot.Parameters.EfSearch,
-            layers, memory, snapshot.LoadedFromFile, snapshot.BuildTime.TotalSeconds, host.LoadCount, host.RebuildCount);
+            status.State.ToString(), status.Message, snapshot.Count, snapshot.Parameters.M, snapshot.Parameters.EfConstruction, snapshot.Parameters.DefaultEfSearch,
+            snapshot.GetLayerCounts(), snapshot.MemoryBytes, snapshot.LoadedFromFile, snapshot.BuildTime.TotalSeconds, status.Loads, status.Rebuilds);
     }
 }

@@ -1,4 +1,4 @@
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery.Import;
 
 namespace Lookalike.Web.Services;
 

@@ -1,5 +1,7 @@
 using Lookalike.Faces;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
 using Microsoft.Extensions.Options;
 
 namespace Lookalike.Web.Services;
@@ -15,7 +17,7 @@ public sealed record PersonGroup(long PersonId, string Person, float BestDistanc
 /// face, the search settings (k, maximum distance, efSearch) and the latest results. Components subscribe with
 /// <see cref="NotifyOnChange"/> and stay thin.
 /// </summary>
-public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost index, IOptions<LookalikeOptions> options, ILogger<LookalikeSession> logger)
+public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IOptions<LookalikeOptions> options, ILogger<LookalikeSession> logger)
 {
     private readonly List<Action> _listeners = [];
     private int _generation;
@@ -36,7 +38,7 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
     /// <summary>Index into <see cref="Faces"/> of the face being matched; -1 when none.</summary>
     public int SelectedFace { get; private set; } = -1;
 
-    /// <summary>Neighbours to fetch (1–50). Defaults to 10.</summary>
+    /// <summary>Neighbours to fetch (1–<see cref="GalleryLimits.MaxSliderK"/>). Defaults to 10.</summary>
     public int K { get; private set; } = 10;
 
     private float? _maxDistance;
@@ -58,7 +60,7 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
     }
 
     /// <summary>efSearch per query (raised to k). Defaults to the index's.</summary>
-    public int EfSearch { get; private set; } = index.Current.Parameters.EfSearch;
+    public int EfSearch { get; private set; } = index.Current.Parameters.DefaultEfSearch;
 
     /// <summary>Per-stage times of the last photo.</summary>
     public StageTimings? Timings { get; private set; }
@@ -169,7 +171,7 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
             SelectedFace = -1;
             Outcome = null;
             Timings = null;
-            Message = RejectMessage(ex);
+            Message = ImageRejectionText.Sentence(ex);
             MessageIsError = true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
@@ -187,19 +189,6 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
         }
     }
 
-    /// <summary>The user-facing text for a rejected photo.</summary>
-    public static string RejectMessage(ImageRejectedException ex)
-    {
-        ArgumentNullException.ThrowIfNull(ex);
-        return ex.Reason switch
-        {
-            ImageRejectReason.EmptyFile => "That file is empty.",
-            ImageRejectReason.NotAnImage => "That file is not an image (" + ex.Message + ").",
-            ImageRejectReason.CorruptOrIncomplete => "That is a corrupt or incomplete image (" + ex.Message + ").",
-            _ => ex.Message,
-        };
-    }
-
     /// <summary>Matches another face of the photo.</summary>
     public void SelectFace(int index)
     {
@@ -212,10 +201,10 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
         Notify();
     }
 
-    /// <summary>Sets k (clamped to 1–50) and searches again.</summary>
+    /// <summary>Sets k (clamped to 1–<see cref="GalleryLimits.MaxSliderK"/>) and searches again.</summary>
     public void SetK(int k)
     {
-        K = Math.Clamp(k, 1, 50);
+        K = Math.Clamp(k, 1, GalleryLimits.MaxSliderK);
         Search();
         Notify();
     }
@@ -227,10 +216,10 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
         Notify();
     }
 
-    /// <summary>Sets efSearch (1–1000) and searches again.</summary>
+    /// <summary>Sets efSearch (clamped to 1–<see cref="GalleryLimits.MaxEfSearch"/>) and searches again.</summary>
     public void SetEfSearch(int efSearch)
     {
-        EfSearch = Math.Clamp(efSearch, 1, 1000);
+        EfSearch = Math.Clamp(efSearch, 1, GalleryLimits.MaxEfSearch);
         Search();
         Notify();
     }
@@ -262,7 +251,7 @@ public sealed class LookalikeSession(MatchService matcher, GalleryIndexHost inde
         Outcome = matcher.Search(Faces[SelectedFace].Descriptor, K, EfSearch);
         if (Outcome.GalleryCount == 0)
         {
-            Message = index.State is IndexState.Loading or IndexState.Rebuilding
+            Message = index.Status.State is IndexState.Loading or IndexState.Rebuilding
                 ? "The gallery index is still loading — try again in a moment."
                 : "The celebrity gallery is empty — import a gallery first.";
             MessageIsError = false;

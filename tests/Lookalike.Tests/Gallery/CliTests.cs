@@ -1,6 +1,10 @@
 using Lookalike.Tests.Infrastructure;
 using Lookalike.Web.Cli;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Spectre.Console;
 
 namespace Lookalike.Tests.Gallery;
@@ -99,7 +103,7 @@ public sealed class CliTests(LfwGalleryFixture gallery)
         {
             File.Copy(file, Path.Combine(data.Path, Path.GetFileName(file)));
         }
-        new GalleryStore(data.Path).SetMeta(("model.sha256", "0000000000000000"));
+        new SqliteGalleryStore(data.Path).SetMeta(("model.sha256", "0000000000000000"));
         return data;
     }
 
@@ -153,7 +157,7 @@ public sealed class CliTests(LfwGalleryFixture gallery)
         var code = await CliApp.RunAsync(["export-fvecs", file, "--data", gallery.DataDirectory], console);
 
         Assert.Equal(CliApp.Ok, code);
-        var faces = new GalleryStore(gallery.DataDirectory).GetFaceFingerprint().Count;
+        var faces = new SqliteGalleryStore(gallery.DataDirectory).GetFaceFingerprint().Count;
         Assert.Equal(faces * (4L + 128 * 4), new FileInfo(file).Length);
         var bytes = await File.ReadAllBytesAsync(file);
         Assert.Equal(128, BitConverter.ToInt32(bytes, 0));

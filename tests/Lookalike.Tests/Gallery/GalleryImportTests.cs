@@ -1,5 +1,9 @@
 using Lookalike.Tests.Infrastructure;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +28,7 @@ public sealed class GalleryImportTests(LfwGalleryFixture gallery)
     public async Task Search_HeldBackPhoto_ThatPersonIsRankOne()
     {
         using var services = GalleryServices.Create(gallery.DataDirectory);
-        await services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+        await services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
         var matcher = services.GetRequiredService<MatchService>();
 
         var hits = 0;
@@ -49,14 +53,14 @@ public sealed class GalleryImportTests(LfwGalleryFixture gallery)
     {
         using var logs = new CollectingLoggerProvider();
         using var services = GalleryServices.Create(gallery.DataDirectory, logger: logs);
-        var host = services.GetRequiredService<GalleryIndexHost>();
+        var host = services.GetRequiredService<LiveGallery>();
 
         await host.EnsureReadyAsync();
 
-        Assert.Equal((1, 0), (host.LoadCount, host.RebuildCount));
+        Assert.Equal((1, 0), (host.Status.Loads, host.Status.Rebuilds));
         Assert.True(host.Current.LoadedFromFile);
         Assert.Equal(gallery.Summary!.Imported, host.Current.Count);
-        Assert.Contains(logs.Events, e => e.Id == GalleryIndexHost.IndexLoadedEvent.Id);
+        Assert.Contains(logs.Events, e => e.Id == LiveGallery.IndexLoadedEvent.Id);
     }
 
     [SharedDataFact("data/lfw")]
@@ -72,11 +76,11 @@ public sealed class GalleryImportTests(LfwGalleryFixture gallery)
         bytes[bytes.Length / 2] ^= 0xFF;
         await File.WriteAllBytesAsync(indexFile, bytes);
         using var services = GalleryServices.Create(copy.Path);
-        var host = services.GetRequiredService<GalleryIndexHost>();
+        var host = services.GetRequiredService<LiveGallery>();
 
         await host.EnsureReadyAsync();
 
-        Assert.Equal((0, 1), (host.LoadCount, host.RebuildCount));
+        Assert.Equal((0, 1), (host.Status.Loads, host.Status.Rebuilds));
         Assert.Equal(gallery.Summary!.Imported, host.Current.Count);
     }
 
@@ -104,7 +108,7 @@ public sealed class GalleryImportTests(LfwGalleryFixture gallery)
         Assert.Equal(first.Imported + first.Skipped, second.AlreadyStored);
         Assert.Equal(gallery.Summary.Imported, first.Imported + second.Imported);
         Assert.Equal((0, 0), (third.Imported, third.Skipped));
-        Assert.Equal(gallery.Summary.Imported, services.GetRequiredService<GalleryIndexHost>().Current.Count);
+        Assert.Equal(gallery.Summary.Imported, services.GetRequiredService<LiveGallery>().Current.Count);
     }
 
     [SharedDataFact("bugs/inputs/b17_gallery_lfw_style")]
@@ -131,7 +135,7 @@ public sealed class GalleryImportTests(LfwGalleryFixture gallery)
         Assert.StartsWith("no images", Reason("Person_C"), StringComparison.Ordinal);
         Assert.Equal(summary.Total, summary.Imported + summary.Skipped);
         Assert.Equal((0, 0, summary.Total), (again.Imported, again.Skipped, again.AlreadyStored));
-        var people = services.GetRequiredService<GalleryIndexHost>().Current.Faces.Values.Select(f => f.Person).Distinct().Order(StringComparer.Ordinal);
+        var people = services.GetRequiredService<LiveGallery>().Current.Faces.Values.Select(f => f.Person).Distinct().Order(StringComparer.Ordinal);
         Assert.Equal(["Person A", "Person B"], people);
     }
 
@@ -160,7 +164,7 @@ public sealed class GalleryImportTests(LfwGalleryFixture gallery)
         var importer = services.GetRequiredService<GalleryImporter>();
 
         var summary = await importer.ImportAsync(Path.Combine(TestPaths.SharedData, "celeba"), ImportFormat.Auto);
-        var stats = services.GetRequiredService<GalleryStore>().GetStats();
+        var stats = services.GetRequiredService<IGalleryStore>().GetStats();
 
         Assert.Equal(800, summary.Total);
         Assert.Equal(800, summary.Imported + summary.Skipped);
@@ -168,7 +172,7 @@ public sealed class GalleryImportTests(LfwGalleryFixture gallery)
         Assert.True(summary.Imported >= 700, $"only {summary.Imported} of 800 imported");
         Assert.All(summary.SkippedFiles, f => Assert.False(string.IsNullOrWhiteSpace(f.Reason)));
         Assert.True(summary.FacesFound >= summary.Imported);
-        Assert.All(services.GetRequiredService<GalleryIndexHost>().Current.Faces.Values, f => Assert.StartsWith("CelebA #", f.Person, StringComparison.Ordinal));
+        Assert.All(services.GetRequiredService<LiveGallery>().Current.Faces.Values, f => Assert.StartsWith("CelebA #", f.Person, StringComparison.Ordinal));
     }
 }
 

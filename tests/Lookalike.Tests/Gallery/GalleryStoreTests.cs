@@ -1,6 +1,10 @@
 using Lookalike.Faces;
 using Lookalike.Tests.Infrastructure;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 
 namespace Lookalike.Tests.Gallery;
 
@@ -15,7 +19,7 @@ public sealed class GalleryStoreTests
     public void WriteBatch_ImportedAndSkipped_RoundTripsFacesAndReasons()
     {
         using var dir = new TempDirectory();
-        var store = new GalleryStore(dir.Path);
+        var store = new SqliteGalleryStore(dir.Path);
 
         var added = store.WriteBatch([Imported("/a/1.jpg", "Ada", 1), Imported("/a/2.jpg", "Ada", 2), new PhotoRecord("/a/x.txt", null, null, "not an image: text", 0, 0, 0, null)]);
         var (faces, vectors) = store.ReadAllEmbeddings(128);
@@ -35,7 +39,7 @@ public sealed class GalleryStoreTests
     public void WriteBatch_SamePathTwice_IsStoredOnce()
     {
         using var dir = new TempDirectory();
-        var store = new GalleryStore(dir.Path);
+        var store = new SqliteGalleryStore(dir.Path);
 
         store.WriteBatch([Imported("/a/1.jpg", "Ada", 1)]);
         var second = store.WriteBatch([Imported("/a/1.jpg", "Ada", 1)]);
@@ -50,7 +54,7 @@ public sealed class GalleryStoreTests
     public void EnsureModel_DifferentWeights_ClearsStaleDescriptors()
     {
         using var dir = new TempDirectory();
-        var store = new GalleryStore(dir.Path);
+        var store = new SqliteGalleryStore(dir.Path);
         store.EnsureModel(new ModelIdentity("face-api", "aaa", 128));
         store.WriteBatch([Imported("/a/1.jpg", "Ada", 1), new PhotoRecord("/a/x.txt", null, null, "empty file", 0, 0, 0, null)]);
 
@@ -68,12 +72,12 @@ public sealed class GalleryStoreTests
     public void SetIndexParameters_Stored_AreReadBack()
     {
         using var dir = new TempDirectory();
-        var store = new GalleryStore(dir.Path);
+        var store = new SqliteGalleryStore(dir.Path);
 
-        store.SetIndexParameters(new IndexParameters { M = 24, EfConstruction = 300, EfSearch = 80 });
-        var reopened = new GalleryStore(dir.Path).GetIndexParameters();
+        store.SetIndexParameters(GalleryIndexParameters.Create(24, 300, 80));
+        var reopened = new SqliteGalleryStore(dir.Path).GetIndexParameters();
 
-        Assert.Equal((24, 300, 80), (reopened!.M, reopened.EfConstruction, reopened.EfSearch));
+        Assert.Equal((24, 300, 80), (reopened!.M, reopened.EfConstruction, reopened.DefaultEfSearch));
     }
 
     [Theory]
@@ -82,7 +86,7 @@ public sealed class GalleryStoreTests
     [InlineData(16, 200, 0, "EfSearch")]
     public void Validate_BadParameter_NamesTheField(int m, int efc, int efs, string field)
     {
-        var errors = new IndexParameters { M = m, EfConstruction = efc, EfSearch = efs }.Validate();
+        var errors = GalleryIndexParameters.Validate(GalleryIndexParameters.Create(m, efc, efs));
 
         Assert.Equal(field, Assert.Single(errors).Key);
     }

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using Lookalike.Tests.Infrastructure;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lookalike.Tests.Gallery;
@@ -13,7 +17,7 @@ public sealed class ImportKillTests(LfwGalleryFixture gallery)
     public async Task Import_ProcessKilledMidway_StoreOpensAndReImportAddsOnlyTheRest()
     {
         using var data = new TempDirectory();
-        var dll = typeof(GalleryStore).Assembly.Location;
+        var dll = typeof(Lookalike.Web.Cli.CliApp).Assembly.Location; // the app (its import verb)
         var start = new ProcessStartInfo("dotnet", [dll, "import", gallery.SliceDirectory, "--format", "lfw", "--data", data.Path])
         {
             RedirectStandardOutput = true,
@@ -38,12 +42,12 @@ public sealed class ImportKillTests(LfwGalleryFixture gallery)
 
         using var services = GalleryServices.Create(data.Path);
         var summary = await services.GetRequiredService<GalleryImporter>().ImportAsync(gallery.SliceDirectory, ImportFormat.Lfw);
-        var host = services.GetRequiredService<GalleryIndexHost>();
+        var host = services.GetRequiredService<LiveGallery>();
 
         Assert.InRange(storedAtKill, 20, gallery.Summary!.Imported - 1);
         Assert.Equal(gallery.Summary.Imported, storedAtKill + summary.Imported);
         Assert.Equal(gallery.Summary.Imported, host.Current.Count);
-        Assert.Equal(gallery.Summary.Imported, new GalleryStore(data.Path).GetFaceFingerprint().Count);
+        Assert.Equal(gallery.Summary.Imported, new SqliteGalleryStore(data.Path).GetFaceFingerprint().Count);
     }
 
     private static int StoredFaces(string dataDirectory)
@@ -54,7 +58,7 @@ public sealed class ImportKillTests(LfwGalleryFixture gallery)
         }
         try
         {
-            return new GalleryStore(dataDirectory).GetFaceFingerprint().Count;
+            return new SqliteGalleryStore(dataDirectory).GetFaceFingerprint().Count;
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
         {

@@ -1,6 +1,10 @@
 using System.IO.Compression;
 using Lookalike.Tests.Infrastructure;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 
 namespace Lookalike.Tests.Gallery;
 

@@ -1,10 +1,14 @@
 using Lookalike.Tests.Infrastructure;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lookalike.Tests.Gallery;
 
-/// <summary>The index host over a copy of the imported LFW slice: rebuilds, parameter persistence, model changes.</summary>
+/// <summary>The live gallery (index) over a copy of the imported LFW slice: rebuilds, parameter persistence, model changes.</summary>
 [Collection(LfwGalleryCollection.Name)]
 public sealed class IndexHostTests(LfwGalleryFixture gallery)
 {
@@ -24,12 +28,12 @@ public sealed class IndexHostTests(LfwGalleryFixture gallery)
         using var data = CopyGallery();
         using (var services = GalleryServices.Create(data.Path))
         {
-            var host = services.GetRequiredService<GalleryIndexHost>();
+            var host = services.GetRequiredService<LiveGallery>();
             await host.EnsureReadyAsync();
             var before = host.Current;
             var progress = new List<double>();
 
-            await host.RebuildAsync(new IndexParameters { M = 8, EfConstruction = 100, EfSearch = 40 }, persistParameters: true, new SyncDoubleProgress(progress.Add));
+            await host.RebuildAsync(GalleryIndexParameters.Create(8, 100, 40), persistParameters: true, new SyncDoubleProgress(progress.Add));
 
             Assert.NotSame(before, host.Current);
             Assert.Equal((8, 100, before.Count), (host.Current.Parameters.M, host.Current.Parameters.EfConstruction, host.Current.Count));
@@ -37,11 +41,11 @@ public sealed class IndexHostTests(LfwGalleryFixture gallery)
         }
         using (var restarted = GalleryServices.Create(data.Path))
         {
-            var host = restarted.GetRequiredService<GalleryIndexHost>();
+            var host = restarted.GetRequiredService<LiveGallery>();
             await host.EnsureReadyAsync();
 
-            Assert.Equal((1, 0), (host.LoadCount, host.RebuildCount));
-            Assert.Equal((8, 100, 40), (host.Current.Parameters.M, host.Current.Parameters.EfConstruction, host.Current.Parameters.EfSearch));
+            Assert.Equal((1, 0), (host.Status.Loads, host.Status.Rebuilds));
+            Assert.Equal((8, 100, 40), (host.Current.Parameters.M, host.Current.Parameters.EfConstruction, host.Current.Parameters.DefaultEfSearch));
         }
     }
 
@@ -50,14 +54,14 @@ public sealed class IndexHostTests(LfwGalleryFixture gallery)
     {
         using var data = CopyGallery();
         using var services = GalleryServices.Create(data.Path);
-        var host = services.GetRequiredService<GalleryIndexHost>();
+        var host = services.GetRequiredService<LiveGallery>();
         await host.EnsureReadyAsync();
         var before = host.Current;
 
-        await Assert.ThrowsAsync<ArgumentException>(() => host.RebuildAsync(new IndexParameters { M = 1 }, persistParameters: true));
+        await Assert.ThrowsAsync<ArgumentException>(() => host.RebuildAsync(GalleryIndexParameters.Create(1, 200, 64), persistParameters: true));
 
         Assert.Same(before, host.Current);
-        Assert.Null(new GalleryStore(data.Path).GetIndexParameters());
+        Assert.Null(new SqliteGalleryStore(data.Path).GetIndexParameters());
     }
 
     [SharedDataFact("data/lfw")]
@@ -67,11 +71,11 @@ public sealed class IndexHostTests(LfwGalleryFixture gallery)
         File.Delete(Path.Combine(data.Path, "gallery.hnsw.json"));
         File.WriteAllText(Path.Combine(data.Path, "gallery.hnsw.tmp"), "half-written");
         using var services = GalleryServices.Create(data.Path);
-        var host = services.GetRequiredService<GalleryIndexHost>();
+        var host = services.GetRequiredService<LiveGallery>();
 
         await host.EnsureReadyAsync();
 
-        Assert.Equal((0, 1), (host.LoadCount, host.RebuildCount));
+        Assert.Equal((0, 1), (host.Status.Loads, host.Status.Rebuilds));
         Assert.Equal(gallery.Summary!.Imported, host.Current.Count);
         Assert.True(File.Exists(Path.Combine(data.Path, "gallery.hnsw.json")));
     }
@@ -80,42 +84,43 @@ public sealed class IndexHostTests(LfwGalleryFixture gallery)
     public async Task Start_StoreFromAnotherModel_ServesNothingAndSaysStale()
     {
         using var data = CopyGallery();
-        new GalleryStore(data.Path).SetMeta(("model.sha256", "0000000000000000"));
+        new SqliteGalleryStore(data.Path).SetMeta(("model.sha256", "0000000000000000"));
         using var services = GalleryServices.Create(data.Path);
-        var host = services.GetRequiredService<GalleryIndexHost>();
+        var host = services.GetRequiredService<LiveGallery>();
 
         await host.EnsureReadyAsync();
 
         Assert.Equal(0, host.Current.Count);
-        Assert.Contains("stale", host.StatusMessage, StringComparison.Ordinal);
+        Assert.Contains("stale", host.Status.Message, StringComparison.Ordinal);
     }
 
     [SharedDataFact("data/lfw")]
     public async Task SyncWithStore_StoreFromAnotherModel_AddsNothingUntilTheModelMatches()
     {
         using var data = CopyGallery();
-        var store = new GalleryStore(data.Path);
+        var store = new SqliteGalleryStore(data.Path);
         var sha = store.GetModel()!.WeightsSha256;
         store.SetMeta(("model.sha256", "0000000000000000"));
         using var services = GalleryServices.Create(data.Path);
-        var host = services.GetRequiredService<GalleryIndexHost>();
+        var host = services.GetRequiredService<LiveGallery>();
         await host.EnsureReadyAsync();
 
         // The 3-second sync must not mix the stale descriptors into the live index.
-        var added = host.SyncWithStore();
+        var sync = services.GetRequiredService<StoreSync>();
+        var added = sync.SyncWithStore();
 
         Assert.Equal(0, added);
         Assert.Equal(0, host.Current.Count);
-        Assert.Contains("stale", host.StaleModelMessage, StringComparison.Ordinal);
-        Assert.Contains("stale", host.StatusMessage, StringComparison.Ordinal);
+        Assert.Contains("stale", host.Status.StaleModelMessage, StringComparison.Ordinal);
+        Assert.Contains("stale", host.Status.Message, StringComparison.Ordinal);
 
         // Once the store holds this model's descriptors again (a re-import by another process), the sync takes them.
         store.SetMeta(("model.sha256", sha));
-        added = host.SyncWithStore();
+        added = sync.SyncWithStore();
 
         Assert.Equal(gallery.Summary!.Imported, added);
-        Assert.Null(host.StaleModelMessage);
-        Assert.DoesNotContain("stale", host.StatusMessage, StringComparison.Ordinal);
+        Assert.Null(host.Status.StaleModelMessage);
+        Assert.DoesNotContain("stale", host.Status.Message, StringComparison.Ordinal);
     }
 
     [SharedDataFact("data/lfw")]
@@ -123,13 +128,13 @@ public sealed class IndexHostTests(LfwGalleryFixture gallery)
     {
         using var data = CopyGallery();
         using var services = GalleryServices.Create(data.Path);
-        var host = services.GetRequiredService<GalleryIndexHost>();
+        var host = services.GetRequiredService<LiveGallery>();
         await host.EnsureReadyAsync();
         var matcher = services.GetRequiredService<MatchService>();
-        var (_, vectors) = new GalleryStore(data.Path).ReadAllEmbeddings(128);
+        var (_, vectors) = new SqliteGalleryStore(data.Path).ReadAllEmbeddings(128);
         var query = vectors[..128];
 
-        var rebuild = host.RebuildAsync(new IndexParameters { M = 12, EfConstruction = 80, EfSearch = 32 }, persistParameters: false);
+        var rebuild = host.RebuildAsync(GalleryIndexParameters.Create(12, 80, 32), persistParameters: false);
         var searches = 0;
         while (!rebuild.IsCompleted)
         {

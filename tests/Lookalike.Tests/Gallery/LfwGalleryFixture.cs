@@ -1,5 +1,9 @@
 using Lookalike.Tests.Infrastructure;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lookalike.Tests.Gallery;

@@ -4,7 +4,11 @@ using System.Net.Http.Json;
 using Lookalike.Tests.Gallery;
 using Lookalike.Tests.Infrastructure;
 using Lookalike.Web.Api;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -24,7 +28,7 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
     private async Task<HttpClient> ReadyClientAsync()
     {
         var client = Factory.CreateClient();
-        await Factory.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+        await Factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
         return client;
     }
 
@@ -63,13 +67,13 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
     public async Task PostMatch_Nothing_IsStored()
     {
         using var client = await ReadyClientAsync();
-        var before = gallery.Summary is null ? 0 : new GalleryStore(gallery.DataDirectory).GetStats().Photos;
+        var before = gallery.Summary is null ? 0 : new SqliteGalleryStore(gallery.DataDirectory).GetStats().Photos;
         using var content = Photo(await File.ReadAllBytesAsync(Path.Combine(TestPaths.BugInputs, "b01_upright_control.jpg")));
 
         using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(before, new GalleryStore(gallery.DataDirectory).GetStats().Photos);
+        Assert.Equal(before, new SqliteGalleryStore(gallery.DataDirectory).GetStats().Photos);
     }
 
     [SharedDataFact("bugs/inputs")]
@@ -155,7 +159,7 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
     {
         using var factory = new LookalikeAppFactory();
         using var client = factory.CreateClient();
-        await factory.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+        await factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
 
         using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(Enumerable.Repeat(0.1f, 128).ToArray(), 10));
         var body = await response.Content.ReadFromJsonAsync<SearchResponse>();
@@ -169,7 +173,7 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
     {
         using var factory = new LookalikeAppFactory();
         using var client = factory.CreateClient();
-        await factory.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+        await factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
         using var content = Photo(await File.ReadAllBytesAsync(Path.Combine(TestPaths.BugInputs, "b01_upright_control.jpg")));
 
         using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
@@ -184,7 +188,7 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
     public async Task PostSearch_StoredDescriptor_FindsItselfFirst()
     {
         using var client = await ReadyClientAsync();
-        var (faces, vectors) = new GalleryStore(gallery.DataDirectory).ReadAllEmbeddings(128);
+        var (faces, vectors) = new SqliteGalleryStore(gallery.DataDirectory).ReadAllEmbeddings(128);
 
         using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(vectors[..128], 3, 32));
         var body = await response.Content.ReadFromJsonAsync<SearchResponse>();
@@ -318,7 +322,7 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
     public async Task PostMatch_NoFace_ReportsTheRealGalleryCount()
     {
         using var client = await ReadyClientAsync();
-        var indexCount = Factory.Services.GetRequiredService<GalleryIndexHost>().Current.Count;
+        var indexCount = Factory.Services.GetRequiredService<LiveGallery>().Current.Count;
         using var content = Photo(await File.ReadAllBytesAsync(Path.Combine(TestPaths.BugInputs, "b11_no_face_fruits.jpg")));
 
         using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
@@ -368,7 +372,7 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
     {
         using var factory = new LookalikeAppFactory();
         using var client = factory.CreateClient();
-        var host = factory.Services.GetRequiredService<GalleryIndexHost>();
+        var host = factory.Services.GetRequiredService<LiveGallery>();
         await host.EnsureReadyAsync();
         Assert.Equal(0, host.Current.Count);
 
@@ -389,7 +393,7 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(Enumerable.Repeat(0.1f, 128).ToArray(), 1));
         var body = await response.Content.ReadFromJsonAsync<SearchResponse>();
         Assert.Single(body!.Neighbors);
-        Assert.Equal(0, host.SyncWithStore());
+        Assert.Equal(0, factory.Services.GetRequiredService<StoreSync>().SyncWithStore());
     }
 
     [Fact]

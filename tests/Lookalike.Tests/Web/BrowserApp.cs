@@ -1,6 +1,10 @@
 using System.Net;
 using Lookalike.Tests.Infrastructure;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,7 +52,7 @@ public sealed class BrowserApp : IAsyncDisposable
         factory.StartServer();
         var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var baseUrl = addresses.First().TrimEnd('/');
-        await factory.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+        await factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await LaunchAsync(playwright, []);
         return new BrowserApp(factory, baseUrl, playwright, browser);

@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using Lookalike.Tests.Gallery;
 using Lookalike.Tests.Infrastructure;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -267,7 +271,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
             await BrowserApp.DocScreenshotAsync(page, "tuning.png");
         });
         // The pick is stored; put the shared gallery's default back for the other tests.
-        app.Factory.Services.GetRequiredService<GalleryIndexHost>().SetDefaultEfSearch(64);
+        app.Factory.Services.GetRequiredService<LiveGallery>().SetDefaultEfSearch(64);
     }
 
     [BrowserFact]

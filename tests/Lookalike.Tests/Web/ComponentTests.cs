@@ -3,7 +3,12 @@ using Lookalike.Faces;
 using Lookalike.Web;
 using Lookalike.Web.Components.Pages.Tuning;
 using Lookalike.Web.Components.Shared;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Index;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Lookalike.Web.Services;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -132,8 +137,8 @@ public sealed class ComponentTests : IAsyncLifetime
     [InlineData("abc", "200", "64", "M must be a whole number.")]
     public void IndexParametersForm_InvalidValue_ShowsFieldMessageAndDoesNotApply(string m, string efc, string efs, string message)
     {
-        IndexParameters? applied = null;
-        var current = new IndexParameters();
+        HnswOptions? applied = null;
+        var current = GalleryIndexParameters.Defaults;
         var cut = Render<IndexParametersForm>(p => p.Add(c => c.Current, current).Add(c => c.OnApply, v => applied = v));
 
         var inputs = cut.FindAll("input");
@@ -151,13 +156,13 @@ public sealed class ComponentTests : IAsyncLifetime
     [Fact]
     public void IndexParametersForm_ValidValues_Applies()
     {
-        IndexParameters? applied = null;
-        var cut = Render<IndexParametersForm>(p => p.Add(c => c.Current, new IndexParameters()).Add(c => c.OnApply, v => applied = v));
+        HnswOptions? applied = null;
+        var cut = Render<IndexParametersForm>(p => p.Add(c => c.Current, GalleryIndexParameters.Defaults).Add(c => c.OnApply, v => applied = v));
 
         cut.FindAll("input")[0].Change("24");
         cut.Find("[data-testid=apply-parameters]").Click();
 
-        Assert.Equal((24, 200, 64), (applied!.M, applied.EfConstruction, applied.EfSearch));
+        Assert.Equal((24, 200, 64), (applied!.M, applied.EfConstruction, applied.DefaultEfSearch));
     }
 
     [Fact]
@@ -190,7 +195,7 @@ public sealed class ComponentTests : IAsyncLifetime
         _ctx.Services.AddLogging();
         _ctx.Services.AddLookalikeGallery(configuration);
         _ctx.Services.AddScoped<LookalikeSession>();
-        var host = _ctx.Services.GetRequiredService<GalleryIndexHost>();
+        var host = _ctx.Services.GetRequiredService<LiveGallery>();
         var random = new Random(7);
         host.AddFaces(Enumerable.Range(1, 6)
             .Select(i => (new FaceRef(i, i, i, $"Person {i}"), Enumerable.Range(0, 128).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()))

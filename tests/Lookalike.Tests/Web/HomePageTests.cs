@@ -3,7 +3,11 @@ using Lookalike.Tests.Gallery;
 using Lookalike.Tests.Infrastructure;
 using Lookalike.Web;
 using Lookalike.Web.Components.Pages.Home;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
+using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Sqlite;
 using Lookalike.Web.Services;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,7 +37,7 @@ public sealed class HomePageTests(LfwGalleryFixture gallery) : IAsyncLifetime
         _ctx.Services.AddScoped<LookalikeSession>();
         _ctx.Services.AddMudServices();
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        await _ctx.Services.GetRequiredService<GalleryIndexHost>().EnsureReadyAsync();
+        await _ctx.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
     }
 
     public async Task DisposeAsync() => await _ctx.DisposeAsync();

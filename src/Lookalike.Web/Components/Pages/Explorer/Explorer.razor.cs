@@ -1,5 +1,5 @@
 using Lookalike.Index;
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery.Index;
 using Lookalike.Web.Services;
 using Microsoft.AspNetCore.Components;
 
@@ -25,7 +25,7 @@ public sealed partial class Explorer
     private bool _playing;
     private CancellationTokenSource? _play;
 
-    [Inject] private GalleryIndexHost Host { get; set; } = default!;
+    [Inject] private IGalleryIndex Index { get; set; } = default!;
 
     [Inject] private LookalikeSession Session { get; set; } = default!;
 
@@ -39,12 +39,12 @@ public sealed partial class Explorer
 
     protected override void OnInitialized()
     {
-        _snapshot = Host.Current;
+        _snapshot = Index.Current;
         if (_snapshot.Count == 0)
         {
             return;
         }
-        _layerCounts = _snapshot.Index.GetLayerCounts();
+        _layerCounts = _snapshot.GetLayerCounts();
         _points = _snapshot.Projection2D();
         // Start on the highest layer that still has a handful of nodes to look at.
         var start = _layerCounts.Count - 1;
@@ -58,8 +58,8 @@ public sealed partial class Explorer
     private void ShowLayer(int layer)
     {
         _layer = layer;
-        var labels = _snapshot.Index.GetLabels();
-        _nodes = layer == 0 ? [.. labels] : labels.Where(l => _snapshot.Index.GetLevel(l) >= layer).ToList();
+        var labels = _snapshot.GetLabels();
+        _nodes = layer == 0 ? [.. labels] : labels.Where(l => _snapshot.GetLevel(l) >= layer).ToList();
         _layerTotal = _nodes.Count;
         if (_nodes.Count > MaxDrawnNodes)
         {
@@ -79,7 +79,7 @@ public sealed partial class Explorer
         {
             foreach (var node in _nodes)
             {
-                foreach (var n in _snapshot.Index.GetNeighbors(node, layer))
+                foreach (var n in _snapshot.GetNeighbors(node, layer))
                 {
                     if (node < n)
                     {
@@ -107,7 +107,7 @@ public sealed partial class Explorer
     private string Name(long label) => _snapshot.Faces.TryGetValue(label, out var f) ? f.Person : "?";
 
     private string NodeClass(long id) =>
-        id == _selected ? "node selected" : id == _snapshot.Index.EntryPoint ? "node entry" : "node";
+        id == _selected ? "node selected" : id == _snapshot.EntryPoint ? "node entry" : "node";
 
     private void SelectNode(long id) => _selected = id;
 
@@ -117,7 +117,7 @@ public sealed partial class Explorer
         {
             return;
         }
-        _trace = _snapshot.Index.SearchWithTrace(Session.Faces[Session.SelectedFace].Descriptor, Session.K, Session.EfSearch);
+        _trace = _snapshot.SearchWithTrace(Session.Faces[Session.SelectedFace].Descriptor, Session.K, Session.EfSearch);
         _steps = _trace.Layers.SelectMany(l => l.Path.Select(n => (l.Layer, n))).ToList();
         _step = 0;
         ShowLayer(_trace.Layers.Count > 0 ? _trace.Layers[0].Layer : 0);

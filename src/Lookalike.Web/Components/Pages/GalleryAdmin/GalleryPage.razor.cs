@@ -1,4 +1,6 @@
-using Lookalike.Web.Gallery;
+using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
+using Lookalike.Gallery.Index;
 using Lookalike.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
@@ -19,16 +21,18 @@ public sealed partial class GalleryPage
 
     [Inject] private ImportJobs Jobs { get; set; } = default!;
 
-    [Inject] private GalleryStore Store { get; set; } = default!;
+    [Inject] private IGalleryStore Store { get; set; } = default!;
 
-    [Inject] private GalleryIndexHost Host { get; set; } = default!;
+    [Inject] private IGalleryIndex Index { get; set; } = default!;
+
+    private IDisposable? _indexSubscription;
 
     [Inject] private GalleryImporter Importer { get; set; } = default!;
 
     protected override void OnInitialized()
     {
         Jobs.Changed += OnChanged;
-        Host.Changed += OnChanged;
+        _indexSubscription = Index.NotifyOnChange(OnChanged);
         Refresh();
     }
 
@@ -106,6 +110,6 @@ public sealed partial class GalleryPage
     public void Dispose()
     {
         Jobs.Changed -= OnChanged;
-        Host.Changed -= OnChanged;
+        _indexSubscription?.Dispose();
     }
 }

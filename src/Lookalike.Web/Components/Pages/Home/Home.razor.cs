@@ -22,12 +22,14 @@ public sealed partial class Home
 
     [Inject] private IJSRuntime JS { get; set; } = default!;
 
-    [Inject] private Lookalike.Web.Gallery.GalleryIndexHost Index { get; set; } = default!;
+    [Inject] private Lookalike.Gallery.Index.IGalleryIndex Index { get; set; } = default!;
+
+    private IDisposable? _indexSubscription;
 
     protected override void OnInitialized()
     {
         _subscription = Session.NotifyOnChange(() => _ = InvokeAsync(StateHasChanged));
-        Index.Changed += OnIndexChanged;
+        _indexSubscription = Index.NotifyOnChange(OnIndexChanged);
     }
 
     private void OnIndexChanged() => _ = InvokeAsync(StateHasChanged);
@@ -82,7 +84,7 @@ public sealed partial class Home
     public async ValueTask DisposeAsync()
     {
         _subscription?.Dispose();
-        Index.Changed -= OnIndexChanged;
+        _indexSubscription?.Dispose();
         try
         {
             if (_module is not null)

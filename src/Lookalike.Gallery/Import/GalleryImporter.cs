@@ -3,9 +3,11 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Lookalike.Faces;
+using Lookalike.Gallery.Index;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Lookalike.Web.Gallery;
+namespace Lookalike.Gallery.Import;
 
 /// <summary>Progress of a running import.</summary>
 public sealed record ImportProgress(int Total, int Processed, int Imported, int Skipped, int AlreadyStored, int FacesFound, double ImagesPerSecond, TimeSpan? Eta);
@@ -15,7 +17,7 @@ public sealed record ImportSummary(int Total, int Imported, int Skipped, int Alr
 {
     /// <summary>
     /// Stored photos whose descriptors this import dropped because the face model or the descriptor settings changed
-    /// (<see cref="DescriptorIdentity"/>): they stay out of the gallery until their folders are imported again.
+    /// (<see cref="IDescriptorModel.Identity"/>): they stay out of the gallery until their folders are imported again.
     /// </summary>
     public int DescriptorsDropped { get; init; }
 
@@ -26,10 +28,11 @@ public sealed record ImportSummary(int Total, int Imported, int Skipped, int Alr
 /// <summary>
 /// Imports a gallery into the store: a bounded parallel pipeline where workers (one per core) read, hash, decode and
 /// detect, and one writer embeds the largest face of each photo in batches and commits each batch in one transaction,
-/// then adds it to the live index. Already-recorded paths and already-imported content hashes are skipped, so a
+/// then hands it to the index (<see cref="ImportIndexUpdates"/>: at once when the live index is in use, otherwise the
+/// index file is brought up to date once at the end, so a CLI import writes its first file without loading the index). Already-recorded paths and already-imported content hashes are skipped, so a
 /// re-import, or a restart after a kill, embeds only what is not stored yet. Every skipped file is recorded with its reason.
 /// </summary>
-public sealed class GalleryImporter(GalleryStore store, FacePipeline pipeline, GalleryIndexHost index, IOptions<LookalikeOptions> options, ILogger<GalleryImporter> logger)
+public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, IDescriptorModel model, ImportIndexUpdates index, IOptions<LookalikeOptions> options, ILogger<GalleryImporter> logger)
 {
     private readonly LookalikeOptions _options = options.Value;
 
@@ -56,12 +59,12 @@ public sealed class GalleryImporter(GalleryStore store, FacePipeline pipeline, G
     public async Task<ImportSummary> ImportEntriesAsync(IReadOnlyList<ImportEntry> entries, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        await index.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        var cleared = store.EnsureModel(DescriptorIdentity.Of(pipeline));
+        await index.BeforeImportAsync(cancellationToken).ConfigureAwait(false);
+        var cleared = store.EnsureModel(model.Identity);
         if (cleared > 0)
         {
             logger.LogWarning("The face model changed: {Count} stored photos will be embedded again", cleared);
-            await index.RebuildAsync(index.DesiredParameters(), persistParameters: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await index.DescriptorsDroppedAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var known = store.GetKnownSourcePaths();
@@ -164,7 +167,7 @@ public sealed class GalleryImporter(GalleryStore store, FacePipeline pipeline, G
         {
             await producer.ConfigureAwait(false);
         }
-        index.Persist();
+        await index.AfterImportAsync(!cancelled && (counters.Imported > 0 || cleared > 0), CancellationToken.None).ConfigureAwait(false);
         var summary = new ImportSummary(counters.Total, counters.Imported, counters.Skipped, counters.AlreadyStored, counters.FacesFound, stopwatch.Elapsed, skippedFiles, cancelled)
         {
             DescriptorsDropped = cleared,
@@ -200,35 +203,13 @@ public sealed class GalleryImporter(GalleryStore store, FacePipeline pipeline, G
         catch (ImageRejectedException ex)
         {
             hashes.TryRemove(hash, out _);
-            return Outcome.Skip(entry, hash, Describe(ex));
+            return Outcome.Skip(entry, hash, ImageRejectionText.SkipReason(ex));
         }
         catch (Exception ex) when (ex is InvalidDataException or ArgumentException or InvalidOperationException or IOException)
         {
             hashes.TryRemove(hash, out _);
             return Outcome.Skip(entry, hash, "could not decode: " + ex.Message);
         }
-    }
-
-    /// <summary>The skip reason for a rejected image: "&lt;category&gt;: &lt;message&gt;".</summary>
-    public static string Describe(ImageRejectedException ex)
-    {
-        ArgumentNullException.ThrowIfNull(ex);
-        var category = ex.Reason switch
-        {
-            ImageRejectReason.EmptyFile => "empty file",
-            ImageRejectReason.NotAnImage => "not an image",
-            ImageRejectReason.CorruptOrIncomplete => "corrupt or incomplete image",
-            ImageRejectReason.UnsupportedFormat => "unsupported format",
-            ImageRejectReason.FileTooLarge => "file too large",
-            ImageRejectReason.ImageTooLarge => "image too large",
-            ImageRejectReason.ImageTooSmall => "image too small",
-            _ => "rejected",
-        };
-        if (ex.Reason == ImageRejectReason.EmptyFile)
-        {
-            return category;
-        }
-        return ex.Message.StartsWith(category, StringComparison.OrdinalIgnoreCase) ? ex.Message : $"{category}: {ex.Message}";
     }
 
     private void Flush(List<Outcome> pendingFaces, List<Outcome> pendingSkips, Counters counters, List<SkippedFile> skippedFiles)
@@ -256,7 +237,7 @@ public sealed class GalleryImporter(GalleryStore store, FacePipeline pipeline, G
             }
         }
         var added = store.WriteBatch(records);
-        index.AddFaces(added);
+        index.Added(added);
         foreach (var r in records)
         {
             if (r.Face is null)

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 
-namespace Lookalike.Web.Gallery;
+namespace Lookalike.Gallery.Import;
 
 /// <summary>Layout of an import source.</summary>
 public enum ImportFormat

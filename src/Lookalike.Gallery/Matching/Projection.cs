@@ -1,8 +1,41 @@
-namespace Lookalike.Web.Gallery;
+using Lookalike.Gallery.Index;
+
+namespace Lookalike.Gallery.Matching;
 
 /// <summary>A 2-D projection of the gallery's descriptors (the first two principal components), for the index explorer.</summary>
 public static class Projection
 {
+    /// <summary>
+    /// Every face of <paramref name="snapshot"/> placed by <see cref="Pca2"/> of its normalised descriptor (rows in the
+    /// order the faces were added), each axis scaled to [0, 1].
+    /// </summary>
+    public static IReadOnlyDictionary<long, (float X, float Y)> Place(GallerySnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var (labels, count) = snapshot.RowView();
+        var dimension = snapshot.Dimension;
+        var vectors = new float[count * dimension];
+        for (var i = 0; i < count; i++)
+        {
+            snapshot.VectorOf(labels[i])?.CopyTo(vectors.AsSpan(i * dimension, dimension));
+        }
+        var coords = Pca2(vectors, count, dimension);
+        float minX = float.MaxValue, maxX = float.MinValue, minY = float.MaxValue, maxY = float.MinValue;
+        for (var i = 0; i < count; i++)
+        {
+            minX = Math.Min(minX, coords[i * 2]);
+            maxX = Math.Max(maxX, coords[i * 2]);
+            minY = Math.Min(minY, coords[i * 2 + 1]);
+            maxY = Math.Max(maxY, coords[i * 2 + 1]);
+        }
+        var points = new Dictionary<long, (float X, float Y)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            points[labels[i]] = ((coords[i * 2] - minX) / Math.Max(1e-6f, maxX - minX), (coords[i * 2 + 1] - minY) / Math.Max(1e-6f, maxY - minY));
+        }
+        return points;
+    }
+
     /// <summary>
     /// Projects <paramref name="count"/> row-major vectors of length <paramref name="dimension"/> onto their first two
     /// principal components (power iteration with deflation, fixed start, so the layout is stable). Returns [count, 2].

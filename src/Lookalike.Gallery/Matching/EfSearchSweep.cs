@@ -1,6 +1,8 @@
 using System.Diagnostics;
 
-namespace Lookalike.Web.Gallery;
+using Lookalike.Gallery.Index;
+
+namespace Lookalike.Gallery.Matching;
 
 /// <summary>One point of an efSearch sweep: recall@k against exact search and the mean search latency.</summary>
 public sealed record SweepPoint(int EfSearch, double Recall, double MeanLatencyMs, double MeanDistanceComputations);
@@ -19,16 +21,17 @@ public static class EfSearchSweep
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(efValues);
-        var (labels, vectors, count) = snapshot.ExactView();
+        var (labels, count) = snapshot.RowView();
         if (count <= k)
         {
             return [];
         }
         var random = new Random(seed);
         var sample = Enumerable.Range(0, count).OrderBy(_ => random.Next()).Take(Math.Min(queries, count)).ToArray();
-        var truths = sample.Select(row =>
+        var queryVectors = sample.Select(row => snapshot.VectorOf(labels[row])!).ToArray();
+        var truths = sample.Select((row, i) =>
         {
-            var q = vectors.AsSpan(row * GallerySnapshot.Dimension, GallerySnapshot.Dimension);
+            var q = queryVectors[i];
             return snapshot.ExactSearch(q, k + 1).Select(n => n.Label).Where(l => l != labels[row]).Take(k).ToHashSet();
         }).ToArray();
         var points = new List<SweepPoint>(efValues.Count);
@@ -39,7 +42,7 @@ public static class EfSearchSweep
             for (var i = 0; i < sample.Length; i++)
             {
                 var row = sample[i];
-                var q = vectors.AsSpan(row * GallerySnapshot.Dimension, GallerySnapshot.Dimension);
+                var q = queryVectors[i];
                 var start = Stopwatch.GetTimestamp();
                 var result = snapshot.Index.Search(q, k + 1, Math.Max(ef, k + 1), null, out var stats);
                 ms += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -57,6 +60,6 @@ public static class EfSearchSweep
     public static int? SmallestReaching(IReadOnlyList<SweepPoint> points, double target) =>
         points.Where(p => p.Recall >= target).OrderBy(p => p.EfSearch).Select(p => (int?)p.EfSearch).FirstOrDefault();
 
-    /// <summary>Estimated index memory in bytes: Count × (128 × 4 + 2 × M × 4) plus 20 % overhead for upper layers and maps.</summary>
-    public static long EstimateMemoryBytes(int count, int m) => (long)(count * (GallerySnapshot.Dimension * 4.0 + 2 * m * 4) * 1.2);
+    /// <summary>Estimated index memory in bytes: Count × (dimension × 4 + 2 × M × 4) plus 20 % overhead for upper layers and maps.</summary>
+    public static long EstimateMemoryBytes(int count, int m, int dimension) => (long)(count * (dimension * 4.0 + 2 * m * 4) * 1.2);
 }

@@ -1,0 +1,37 @@
+using Lookalike.Faces;
+
+namespace Lookalike.Gallery;
+
+/// <summary>A face to store with its photo: detection (source-image pixels), descriptor (float[dimension] of the embedder
+/// in force) and 112×112 JPEG thumbnail.</summary>
+public sealed record StoredFaceInput(FaceBox Box, IReadOnlyList<Point2> Keypoints, float Score, byte[] Thumbnail, float[] Descriptor);
+
+/// <summary>One import outcome: an imported photo (with <see cref="Face"/>) or a skipped file (with <see cref="SkipReason"/>).</summary>
+public sealed record PhotoRecord(string SourcePath, string? Sha256, string? Person, string? SkipReason, int FaceCount, int Width, int Height, StoredFaceInput? Face);
+
+/// <summary>What the index needs to know about a stored face: its id (the index label), photo and person.</summary>
+public sealed record FaceRef(long FaceId, long PhotoId, long PersonId, string Person);
+
+/// <summary>A person and the faces stored for them.</summary>
+public sealed record PersonRecord(long Id, string Name, IReadOnlyList<PersonFace> Faces);
+
+/// <summary>A stored face of a person, with the photo it came from.</summary>
+public sealed record PersonFace(long FaceId, long PhotoId, string SourcePath, int FaceCount, float Score);
+
+/// <summary>A skipped file and why.</summary>
+public sealed record SkippedFile(string SourcePath, string Reason);
+
+/// <summary>Counts of the store; <see cref="StorageBytes"/> is the size of what the store occupies on disk (0 when unknown).</summary>
+public sealed record GalleryStats(int People, int Photos, int Imported, int Skipped, int Faces, string? ModelName, string? ModelHash, IReadOnlyList<(string Reason, int Count)> SkipReasons, long StorageBytes);
+
+/// <summary>
+/// The store's change marker: how many faces have a descriptor and the largest face id. Two equal fingerprints mean
+/// nothing was added in between; the live index compares it to decide whether another process wrote.
+/// </summary>
+/// <param name="Count">Faces with a stored descriptor.</param>
+/// <param name="MaxFaceId">Largest face id with a descriptor; 0 when there is none.</param>
+public readonly record struct StoreFingerprint(int Count, long MaxFaceId);
+
+/// <summary>Every stored descriptor at one moment: faces ordered by id and their descriptors as one row-major
+/// [Faces.Length, dimension] block.</summary>
+public sealed record StoredDescriptors(FaceRef[] Faces, float[] Vectors);

@@ -1,0 +1,74 @@
+using Lookalike.Faces;
+using Lookalike.Index;
+
+namespace Lookalike.Gallery;
+
+/// <summary>
+/// The gallery store port: people, photos (source path, content hash, status, skip reason), faces (box, keypoints, score,
+/// thumbnail), their descriptors, metadata (model identity, index parameters) and a change marker. Adapters: SQLite
+/// (<see cref="Sqlite.SqliteGalleryStore"/>, the embedded default). Implementations are thread-safe, and every write is
+/// one transaction (a batch is stored completely or not at all).
+/// </summary>
+public interface IGalleryStore
+{
+    /// <summary>A metadata value, or null.</summary>
+    string? GetMeta(string key);
+
+    /// <summary>Sets several metadata values in one transaction.</summary>
+    void SetMeta(params (string Key, string Value)[] values);
+
+    /// <summary>The model that produced the stored descriptors, or null when none is stored yet.</summary>
+    ModelIdentity? GetModel();
+
+    /// <summary>
+    /// Records the current model. When the store holds descriptors of a different model (name, weights or dimension) they
+    /// are stale: every imported photo and its face are deleted (so the next import embeds them again).
+    /// </summary>
+    /// <returns>How many imported photos were dropped.</returns>
+    int EnsureModel(ModelIdentity model);
+
+    /// <summary>The index parameters stored by the tuning page (M, EfConstruction, DefaultEfSearch set; the dimension of
+    /// the returned options is a placeholder the caller replaces), or null when none are stored.</summary>
+    HnswOptions? GetIndexParameters();
+
+    /// <summary>Persists M, EfConstruction and DefaultEfSearch (they win over configuration on the next start).</summary>
+    void SetIndexParameters(HnswOptions parameters);
+
+    /// <summary>Every source path already recorded (imported or skipped): a re-import leaves these alone.</summary>
+    HashSet<string> GetKnownSourcePaths();
+
+    /// <summary>Source paths of the first <paramref name="limit"/> imported photos (folder imports only: zip entries and uploads are left out).</summary>
+    IReadOnlyList<string> GetImportedSourcePaths(int limit);
+
+    /// <summary>Content hash (SHA-256, lower-case hex) → source path of every imported photo.</summary>
+    Dictionary<string, string> GetImportedHashes();
+
+    /// <summary>
+    /// Writes a batch of outcomes in one transaction and returns the stored faces (new index labels) with their descriptors.
+    /// Paths already recorded are ignored, so a retried batch cannot duplicate rows.
+    /// </summary>
+    IReadOnlyList<(FaceRef Face, float[] Descriptor)> WriteBatch(IReadOnlyList<PhotoRecord> records);
+
+    /// <summary>The change marker (faces with a descriptor, largest face id): one cheap query.</summary>
+    StoreFingerprint GetFaceFingerprint();
+
+    /// <summary>Reads every stored face with its descriptor, ordered by face id.</summary>
+    /// <param name="dimension">Expected descriptor length (the embedder's).</param>
+    /// <exception cref="InvalidDataException">A stored descriptor has another length.</exception>
+    StoredDescriptors ReadAllEmbeddings(int dimension);
+
+    /// <summary>The JPEG thumbnail of a face, or null.</summary>
+    byte[]? GetThumbnail(long faceId);
+
+    /// <summary>A person with all stored faces, or null.</summary>
+    PersonRecord? GetPerson(long personId);
+
+    /// <summary>Skipped files with reasons, newest first.</summary>
+    IReadOnlyList<SkippedFile> GetSkipped(int limit = 200);
+
+    /// <summary>Counts of people, photos, skips (by reason, the text before the first colon) and faces.</summary>
+    GalleryStats GetStats();
+
+    /// <summary>Where the store lives, for messages (a file path or a server name).</summary>
+    string Location { get; }
+}

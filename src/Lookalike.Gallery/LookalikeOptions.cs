@@ -1,0 +1,32 @@
+using Lookalike.Index;
+
+namespace Lookalike.Gallery;
+
+/// <summary>Settings of the app, bound from the <c>Lookalike</c> configuration section and validated at start.</summary>
+public sealed class LookalikeOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string Section = "Lookalike";
+
+    /// <summary>Folder of the SQLite store and the index file. Relative paths resolve against the current directory. Defaults to <c>./data</c>.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>Largest accepted upload in bytes (UI and HTTP API). Defaults to 10 MiB; at most <see cref="GalleryLimits.MaxUploadBytesCeiling"/>.</summary>
+    public long MaxUploadBytes { get; set; } = 10L * 1024 * 1024;
+
+    /// <summary>Decode/detect workers during an import; 0 means one per core. Defaults to 0; at most <see cref="GalleryLimits.MaxImportParallelism"/>.</summary>
+    public int ImportParallelism { get; set; }
+
+    /// <summary>Faces embedded and written per batch during an import. Defaults to 32; 1 to <see cref="GalleryLimits.MaxEmbedBatchSize"/>.</summary>
+    public int EmbedBatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// Index parameters used until the tuning page stores others (<c>Lookalike:Index:M</c>, <c>EfConstruction</c>,
+    /// <c>DefaultEfSearch</c>; defaults 16 / 200 / 64, see <see cref="HnswOptions"/>). Their dimension and metric are not
+    /// read: the dimension comes from the embedder at run time and the gallery's metric is cosine.
+    /// </summary>
+    public HnswOptions Index { get; set; } = GalleryIndexParameters.Defaults;
+
+    /// <summary>The data directory as an absolute path.</summary>
+    public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
+}

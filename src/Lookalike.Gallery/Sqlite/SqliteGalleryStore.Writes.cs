@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Lookalike.Faces;
+using Microsoft.Data.Sqlite;
+
+namespace Lookalike.Gallery.Sqlite;
+
+/// <summary>The store's import writes: one transaction per batch.</summary>
+public sealed partial class SqliteGalleryStore
+{
+    /// <inheritdoc/>
+    public IReadOnlyList<(FaceRef Face, float[] Descriptor)> WriteBatch(IReadOnlyList<PhotoRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var added = new List<(FaceRef, float[])>();
+        if (records.Count == 0)
+        {
+            return added;
+        }
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        var now = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        foreach (var record in records)
+        {
+            long? personId = record.Person is null || record.Face is null ? null : UpsertPerson(connection, transaction, record.Person);
+            long photoId;
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = """
+                    INSERT INTO photos(source_path, sha256, person_id, status, skip_reason, face_count, width, height, added_utc)
+                    VALUES ($p, $h, $person, $s, $r, $fc, $w, $ht, $t)
+                    ON CONFLICT(source_path) DO NOTHING
+                    RETURNING id
+                    """;
+                command.Parameters.AddWithValue("$p", record.SourcePath);
+                command.Parameters.AddWithValue("$h", (object?)record.Sha256 ?? DBNull.Value);
+                command.Parameters.AddWithValue("$person", (object?)personId ?? DBNull.Value);
+                command.Parameters.AddWithValue("$s", record.Face is null ? "skipped" : "imported");
+                command.Parameters.AddWithValue("$r", (object?)record.SkipReason ?? DBNull.Value);
+                command.Parameters.AddWithValue("$fc", record.FaceCount);
+                command.Parameters.AddWithValue("$w", record.Width);
+                command.Parameters.AddWithValue("$ht", record.Height);
+                command.Parameters.AddWithValue("$t", now);
+                var id = command.ExecuteScalar();
+                if (id is null)
+                {
+                    continue;
+                }
+                photoId = (long)id;
+            }
+            if (record.Face is not { } face || personId is not { } pid)
+            {
+                continue;
+            }
+            long faceId;
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = """
+                    INSERT INTO faces(photo_id, person_id, x, y, w, h, keypoints, score, thumbnail)
+                    VALUES ($photo, $person, $x, $y, $w, $h, $k, $s, $t) RETURNING id
+                    """;
+                command.Parameters.AddWithValue("$photo", photoId);
+                command.Parameters.AddWithValue("$person", pid);
+                command.Parameters.AddWithValue("$x", face.Box.X);
+                command.Parameters.AddWithValue("$y", face.Box.Y);
+                command.Parameters.AddWithValue("$w", face.Box.Width);
+                command.Parameters.AddWithValue("$h", face.Box.Height);
+                command.Parameters.AddWithValue("$k", FormatKeypoints(face.Keypoints));
+                command.Parameters.AddWithValue("$s", face.Score);
+                command.Parameters.AddWithValue("$t", face.Thumbnail);
+                faceId = (long)command.ExecuteScalar()!;
+            }
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "INSERT INTO embeddings(face_id, vector) VALUES ($f, $v)";
+                command.Parameters.AddWithValue("$f", faceId);
+                command.Parameters.AddWithValue("$v", MemoryMarshal.AsBytes(face.Descriptor.AsSpan()).ToArray());
+                command.ExecuteNonQuery();
+            }
+            added.Add((new FaceRef(faceId, photoId, pid, record.Person!), face.Descriptor));
+        }
+        transaction.Commit();
+        return added;
+    }
+
+    private static long UpsertPerson(SqliteConnection connection, SqliteTransaction transaction, string name)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO people(name) VALUES ($n) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id";
+        command.Parameters.AddWithValue("$n", name);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static string FormatKeypoints(IReadOnlyList<Point2> points)
+    {
+        var builder = new StringBuilder();
+        foreach (var p in points)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append(' ');
+            }
+            builder.Append(p.X.ToString("0.##", CultureInfo.InvariantCulture)).Append(',').Append(p.Y.ToString("0.##", CultureInfo.InvariantCulture));
+        }
+        return builder.ToString();
+    }
+}

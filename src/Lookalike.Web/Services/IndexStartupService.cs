@@ -1,0 +1,45 @@
+using Lookalike.Gallery.Index;
+
+namespace Lookalike.Web.Services;
+
+/// <summary>Loads or rebuilds the gallery index in the background when the web app starts (the UI shows progress meanwhile).</summary>
+public sealed partial class IndexStartupService(LiveGallery gallery, StoreSync sync, ILogger<IndexStartupService> logger) : BackgroundService
+{
+    /// <summary>How often the store is checked for faces another process (the CLI) imported.</summary>
+    public static readonly TimeSpan SyncInterval = TimeSpan.FromSeconds(3);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await gallery.EnsureReadyAsync(stoppingToken).ConfigureAwait(false);
+            // A CLI import into this data directory while the app runs is picked up here (a count query when nothing changed).
+            using var timer = new PeriodicTimer(SyncInterval);
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    sync.SyncWithStore();
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or IOException or System.Data.Common.DbException or ArgumentException)
+                {
+                    LogSyncFailed(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogFailed(ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the store for faces imported by another process failed")]
+    private partial void LogSyncFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The gallery index could not be made ready; the app runs with an empty gallery")]
+    private partial void LogFailed(Exception ex);
+}
