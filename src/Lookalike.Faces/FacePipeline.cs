@@ -146,7 +146,9 @@ public sealed class FacePipeline : IDisposable
     /// <param name="file">The complete file bytes (format sniffed from the content).</param>
     /// <returns>The upright image, its faces (largest first, then left to right; empty when none) and stage timings in ms.</returns>
     /// <exception cref="ImageRejectedException">The bytes are not a usable image (see <see cref="ImageRejectReason"/>).</exception>
-    /// <exception cref="InvalidOperationException">The embedding was not finite ("could not compute a face embedding").</exception>
+    /// <exception cref="ImageRejectedException">Also <see cref="ImageRejectReason.NoDescriptor"/>: faces were found but none
+    /// gave a usable descriptor (<see cref="DescriptorCheck"/>). A face whose descriptor is degenerate is left out of the
+    /// result while others of the photo are usable.</exception>
     public FaceAnalysis Analyze(ReadOnlySpan<byte> file)
     {
         var t0 = Stopwatch.GetTimestamp();
@@ -160,7 +162,13 @@ public sealed class FacePipeline : IDisposable
             pairs[i] = (image, faces[i]);
         }
         long landmarkTicks = 0, alignTicks = 0, embedTicks = 0;
-        var result = Describe(pairs, ref landmarkTicks, ref alignTicks, ref embedTicks);
+        var described = Describe(pairs, ref landmarkTicks, ref alignTicks, ref embedTicks);
+        var result = described.Where(f => DescriptorCheck.IsUsable(f.Descriptor)).ToArray();
+        if (result.Length == 0 && described.Length > 0)
+        {
+            throw new ImageRejectedException(ImageRejectReason.NoDescriptor,
+                "could not compute a face descriptor: " + DescriptorCheck.Problem(described[0].Descriptor));
+        }
         var timings = new StageTimings(Ms(t0, t1), Ms(t1, t2), Ms(0, alignTicks), Ms(0, embedTicks)) { LandmarksMs = Ms(0, landmarkTicks) };
         return new FaceAnalysis(image, result, timings);
     }
@@ -179,7 +187,7 @@ public sealed class FacePipeline : IDisposable
     /// <param name="faces">Pairs of a photo and one of its detections.</param>
     /// <returns>One <see cref="AnalyzedFace"/> per input, in input order, each with a float[128] descriptor and a 112×112 JPEG thumbnail.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="faces"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">An embedding was not finite.</exception>
+    /// <remarks>Descriptors are returned unscreened: check each with <see cref="DescriptorCheck"/> before storing it.</remarks>
     public IReadOnlyList<AnalyzedFace> EmbedFaces(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces)
     {
         ArgumentNullException.ThrowIfNull(faces);

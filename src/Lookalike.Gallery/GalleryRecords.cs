@@ -33,5 +33,17 @@ public sealed record GalleryStats(int People, int Photos, int Imported, int Skip
 public readonly record struct StoreFingerprint(int Count, long MaxFaceId);
 
 /// <summary>Every stored descriptor at one moment: faces ordered by id and their descriptors as one row-major
-/// [Faces.Length, dimension] block.</summary>
-public sealed record StoredDescriptors(FaceRef[] Faces, float[] Vectors);
+/// [Faces.Length, dimension] block, and the stored rows left out because they cannot be indexed
+/// (<see cref="Skipped"/>: wrong length, non-finite or degenerate; see <see cref="Index.DescriptorScreen"/>).</summary>
+public sealed record StoredDescriptors(FaceRef[] Faces, float[] Vectors)
+{
+    /// <summary>Stored descriptors that were read but left out, ordered by face id.</summary>
+    public IReadOnlyList<SkippedDescriptor> Skipped { get; init; } = [];
+
+    /// <summary>The store's fingerprint of what was read: every row, usable or skipped.</summary>
+    public StoreFingerprint Fingerprint => new(Faces.Length + Skipped.Count,
+        Math.Max(Faces.Length == 0 ? 0 : Faces[^1].FaceId, Skipped.Count == 0 ? 0 : Skipped.Max(s => s.FaceId)));
+}
+
+/// <summary>A stored descriptor the index cannot take, and why ("stored with 64 dimensions; expected 128", "it is all zeros").</summary>
+public sealed record SkippedDescriptor(long FaceId, string Reason);

@@ -54,7 +54,8 @@ public interface IGalleryStore
 
     /// <summary>Reads every stored face with its descriptor, ordered by face id.</summary>
     /// <param name="dimension">Expected descriptor length (the embedder's).</param>
-    /// <exception cref="InvalidDataException">A stored descriptor has another length.</exception>
+    /// <returns>The descriptors of <paramref name="dimension"/> floats; a row of another length is not thrown on but
+    /// listed in <see cref="StoredDescriptors.Skipped"/> (a rebuild must never fail on one bad row).</returns>
     StoredDescriptors ReadAllEmbeddings(int dimension);
 
     /// <summary>The JPEG thumbnail of a face, or null.</summary>

@@ -8,6 +8,12 @@ namespace Lookalike.Gallery;
 /// </summary>
 public static class ImageRejectionText
 {
+    /// <summary>The words for a face whose descriptor is degenerate (<see cref="DescriptorCheck"/>): "could not compute a face descriptor".</summary>
+    public const string NoDescriptor = "could not compute a face descriptor";
+
+    /// <summary>The import's skip reason for a degenerate descriptor: "could not compute a face descriptor: it is all zeros".</summary>
+    public static string NoDescriptorReason(string problem) => NoDescriptor + ": " + problem;
+
     /// <summary>The plain category of a reason: "empty file", "not an image", "corrupt or incomplete image", …</summary>
     public static string Category(ImageRejectReason reason) => reason switch
     {
@@ -18,6 +24,7 @@ public static class ImageRejectionText
         ImageRejectReason.FileTooLarge => "file too large",
         ImageRejectReason.ImageTooLarge => "image too large",
         ImageRejectReason.ImageTooSmall => "image too small",
+        ImageRejectReason.NoDescriptor => NoDescriptor,
         _ => "rejected",
     };
 
@@ -31,6 +38,7 @@ public static class ImageRejectionText
         ImageRejectReason.FileTooLarge => "file_too_large",
         ImageRejectReason.ImageTooLarge => "image_too_large",
         ImageRejectReason.ImageTooSmall => "image_too_small",
+        ImageRejectReason.NoDescriptor => "no_descriptor",
         _ => "rejected",
     };
 
@@ -55,6 +63,7 @@ public static class ImageRejectionText
             ImageRejectReason.EmptyFile => "That file is empty.",
             ImageRejectReason.NotAnImage => "That file is not an image (" + ex.Message + ").",
             ImageRejectReason.CorruptOrIncomplete => "That is a corrupt or incomplete image (" + ex.Message + ").",
+            ImageRejectReason.NoDescriptor => "We found a face but could not compute a face descriptor for it. Try another photo.",
             _ => ex.Message,
         };
     }

@@ -108,6 +108,67 @@ public sealed class ModelInterfaceTests
         Assert.All(analysis.Faces, f => Assert.Equal(64, f.Descriptor.Length));
     }
 
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(float.NaN)]
+    [InlineData(1e-30f)]
+    public void FacePipeline_DegenerateDescriptor_IsNoDescriptorRejection(float value)
+    {
+        // Arrange: the network's output for every face is degenerate (all zeros, NaN, or too small to have a direction)
+        var bytes = File.ReadAllBytes(Path.Combine(TestPaths.Models, "face-api", "demo", "sample1.jpg"));
+        var (pipeline, faces) = FakePipeline(bytes, _ => value);
+        using (pipeline)
+        {
+            // Act
+            var ex = Assert.Throws<ImageRejectedException>(() => pipeline.Analyze(bytes));
+
+            // Assert
+            Assert.NotEmpty(faces);
+            Assert.Equal(ImageRejectReason.NoDescriptor, ex.Reason);
+            Assert.StartsWith("could not compute a face descriptor: ", ex.Message, StringComparison.Ordinal);
+            Assert.False(DescriptorCheck.IsUsable(pipeline.EmbedFaces([(new Decoding.ImageDecoder(Options()).Decode(bytes), faces[0])])[0].Descriptor));
+        }
+    }
+
+    [Fact]
+    public void FacePipeline_OneDegenerateFaceAmongOthers_IsLeftOut()
+    {
+        // Arrange: the first face's descriptor is all zeros, the others are usable
+        var bytes = File.ReadAllBytes(Path.Combine(TestPaths.Models, "face-api", "demo", "sample1.jpg"));
+        var (pipeline, faces) = FakePipeline(bytes, face => face == 0 ? 0f : 0.5f);
+        using (pipeline)
+        {
+            // Act
+            var analysis = pipeline.Analyze(bytes);
+
+            // Assert
+            Assert.True(faces.Count >= 2, $"the demo photo should hold several faces, found {faces.Count}");
+            Assert.Equal(faces.Count - 1, analysis.Faces.Count);
+            Assert.All(analysis.Faces, f => Assert.True(DescriptorCheck.IsUsable(f.Descriptor)));
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { 0f, 0f }, "it is all zeros")]
+    [InlineData(new[] { 1e-7f, 0f }, "its norm 1E-07 is too small")]
+    [InlineData(new[] { 0.3f, float.NegativeInfinity }, "component 1 is -Infinity")]
+    [InlineData(new float[0], "it is empty")]
+    public void DescriptorCheck_NamesTheProblem(float[] descriptor, string problem) =>
+        Assert.Equal(problem, DescriptorCheck.Problem(descriptor));
+
+    [Fact]
+    public void DescriptorCheck_RealScaleDescriptor_IsUsable() =>
+        Assert.Null(DescriptorCheck.Problem(Enumerable.Repeat(0.09f, 128).ToArray()));
+
+    private static (FacePipeline Pipeline, IReadOnlyList<DetectedFace> Faces) FakePipeline(byte[] bytes, Func<int, float> value)
+    {
+        using var real = new BlazeFaceDetector(Options());
+        var faces = real.Detect(new Decoding.ImageDecoder(Options()).Decode(bytes));
+        var options = Options();
+        options.UseLandmarks = false;
+        return (new FacePipeline(options, new FakeDetector(faces), new FakeEmbedder(FaceAligner.ChipSize, 128, value)), faces);
+    }
+
     private sealed class FakeDetector(IReadOnlyList<DetectedFace>? faces = null) : IFaceDetector
     {
         public bool Disposed { get; private set; }
@@ -123,7 +184,7 @@ public sealed class ModelInterfaceTests
         public void Dispose() => Disposed = true;
     }
 
-    private sealed class FakeEmbedder(int chipSize, int dimension) : IFaceEmbedder
+    private sealed class FakeEmbedder(int chipSize, int dimension, Func<int, float>? value = null) : IFaceEmbedder
     {
         public bool Disposed { get; private set; }
 
@@ -140,7 +201,10 @@ public sealed class ModelInterfaceTests
         public float[] EmbedMean(IReadOnlyList<byte[]> chips, int groupSize)
         {
             var result = new float[chips.Count / groupSize * dimension];
-            Array.Fill(result, 0.5f);
+            for (var face = 0; face < chips.Count / groupSize; face++)
+            {
+                result.AsSpan(face * dimension, dimension).Fill(value?.Invoke(face) ?? 0.5f);
+            }
             return result;
         }
 

@@ -23,6 +23,10 @@ public enum ImageRejectReason
 
     /// <summary>A side is below <see cref="FaceOptions.MinImageSide"/> ("image too small (minimum 32×32)"). HTTP 400.</summary>
     ImageTooSmall,
+
+    /// <summary>Faces were found but none gave a usable descriptor ("could not compute a face descriptor": the network
+    /// output was NaN, infinite or all zeros; see <see cref="DescriptorCheck"/>). HTTP 400.</summary>
+    NoDescriptor,
 }
 
 /// <summary>The one exception type for images the pipeline cannot take. <see cref="Exception.Message"/> is meant for the user.</summary>

@@ -71,7 +71,7 @@ public sealed class FaceEmbedder : OnnxModel, IFaceEmbedder
     /// <param name="chips">Chips, each row-major [150, 150, 3] RGB bytes (length 67,500).</param>
     /// <returns>Row-major [chips.Count, 128] descriptors; with <see cref="FaceOptions.FlipAverage"/> each is the mean of the chip's and its mirror's.</returns>
     /// <exception cref="ArgumentException">A chip has the wrong length.</exception>
-    /// <exception cref="InvalidOperationException">The model produced a non-finite value ("could not compute a face embedding").</exception>
+    /// <remarks>Values as the network gives them; <see cref="FacePipeline"/> screens degenerate ones (<see cref="DescriptorCheck"/>).</remarks>
     public float[] Embed(IReadOnlyList<byte[]> chips) => Embed(chips, _flipAverage);
 
     /// <summary>As <see cref="Embed(IReadOnlyList{byte[]})"/> with flip averaging chosen per call (evaluation).</summary>
@@ -86,7 +86,6 @@ public sealed class FaceEmbedder : OnnxModel, IFaceEmbedder
     /// <param name="groupSize">Chips per descriptor, ≥ 1.</param>
     /// <returns>Row-major [chips.Count / groupSize, 128] mean descriptors.</returns>
     /// <exception cref="ArgumentException">A chip has the wrong length, or the count is not a multiple of <paramref name="groupSize"/>.</exception>
-    /// <exception cref="InvalidOperationException">The model produced a non-finite value.</exception>
     public float[] EmbedMean(IReadOnlyList<byte[]> chips, int groupSize)
     {
         ArgumentNullException.ThrowIfNull(chips);
@@ -138,14 +137,7 @@ public sealed class FaceEmbedder : OnnxModel, IFaceEmbedder
                 }
             }
         }
-        foreach (var v in result)
-        {
-            if (!float.IsFinite(v))
-            {
-                throw new InvalidOperationException("could not compute a face embedding: the model produced a non-finite value.");
-            }
-        }
-        return result;
+        return result; // as the network gives them: FacePipeline screens degenerate descriptors (DescriptorCheck)
     }
 
     private static void ToPlanar(ReadOnlySpan<byte> chip, Span<float> dst, bool mirror)

@@ -28,7 +28,8 @@ public interface IFaceEmbedder : IDisposable
     /// <returns>Row-major [chips.Count, <see cref="Dimension"/>] descriptors, in input order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="chips"/> is null.</exception>
     /// <exception cref="ArgumentException">A chip has the wrong length.</exception>
-    /// <exception cref="InvalidOperationException">The model produced a non-finite value ("could not compute a face embedding").</exception>
+    /// <remarks>Values are returned as the network produced them, degenerate ones included (NaN, all zeros):
+    /// <see cref="FacePipeline"/> screens them with <see cref="DescriptorCheck"/>.</remarks>
     float[] Embed(IReadOnlyList<byte[]> chips);
 
     /// <summary>
@@ -41,6 +42,5 @@ public interface IFaceEmbedder : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="chips"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="groupSize"/> is below 1.</exception>
     /// <exception cref="ArgumentException">A chip has the wrong length, or the count is not a multiple of <paramref name="groupSize"/>.</exception>
-    /// <exception cref="InvalidOperationException">The model produced a non-finite value.</exception>
     float[] EmbedMean(IReadOnlyList<byte[]> chips, int groupSize);
 }

@@ -277,12 +277,12 @@ public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, 
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ImageRejectedException)
             {
-                error = "could not compute a face embedding: " + ex.Message;
+                error = ImageRejectionText.NoDescriptorReason(ex.Message);
             }
-            if (face is not null && !face.Descriptor.All(float.IsFinite))
+            if (face is not null && DescriptorCheck.Problem(face.Descriptor) is { } problem)
             {
-                face = null;
-                error = "could not compute a face embedding: non-finite value";
+                face = null; // a degenerate network output is never stored
+                error = ImageRejectionText.NoDescriptorReason(problem);
             }
             list.Add((batch[i], face, error));
         }

@@ -23,7 +23,40 @@ public enum IndexState
 /// A read-only picture of the live index for the UI, the API and the CLI: state, progress (0–1), what it last did,
 /// why the store is stale (null when it is not: while set, the index serves nothing) and the load/rebuild counters.
 /// </summary>
-public sealed record IndexStatus(IndexState State, double Progress, string Message, string? StaleModelMessage, int Loads, int Rebuilds);
+public sealed record IndexStatus(IndexState State, double Progress, string Message, string? StaleModelMessage, int Loads, int Rebuilds)
+{
+    /// <summary>Set when the index file was found damaged at the last load: what was wrong, where the bad file was kept
+    /// and that the index was rebuilt from the store; null otherwise.</summary>
+    public string? DamagedFileMessage { get; init; }
+
+    /// <summary>Stored descriptors left out of the live index because they cannot be indexed (<see cref="DescriptorScreen"/>).</summary>
+    public int SkippedDescriptors { get; init; }
+
+    /// <summary>What the operator should know beyond <see cref="Message"/>: the stale model, a damaged index file kept
+    /// aside, stored descriptors left out. Empty when all is well.</summary>
+    public IReadOnlyList<string> Warnings
+    {
+        get
+        {
+            var warnings = new List<string>(3);
+            if (StaleModelMessage is { } stale)
+            {
+                warnings.Add(stale);
+            }
+            if (DamagedFileMessage is { } damaged)
+            {
+                warnings.Add(damaged);
+            }
+            if (SkippedDescriptors > 0)
+            {
+                warnings.Add(SkippedDescriptors == 1
+                    ? "1 stored descriptor could not be indexed and was left out (see the log)."
+                    : $"{SkippedDescriptors:N0} stored descriptors could not be indexed and were left out (see the log).");
+            }
+            return warnings;
+        }
+    }
+}
 
 /// <summary>
 /// The one writer of <see cref="IndexStatus"/> (the live gallery and the store sync report through it) and the place
@@ -56,6 +89,12 @@ public sealed class IndexStatusBoard
 
     /// <summary>Sets or clears the stale-model message (no event).</summary>
     internal void SetStale(string? message) => Update(s => s with { StaleModelMessage = message }, notify: false);
+
+    /// <summary>Sets or clears the damaged-index-file message (no event).</summary>
+    internal void SetDamaged(string? message) => Update(s => s with { DamagedFileMessage = message }, notify: false);
+
+    /// <summary>Sets how many stored descriptors are left out of the live index (no event).</summary>
+    internal void SetSkipped(int count) => Update(s => s with { SkippedDescriptors = count }, notify: false);
 
     internal void CountLoad() => Update(s => s with { Loads = s.Loads + 1 }, notify: false);
 

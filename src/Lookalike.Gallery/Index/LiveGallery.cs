@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Diagnostics;
 using Lookalike.Index;
 using Microsoft.Extensions.Logging;
@@ -30,6 +29,7 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
     private readonly Lock _startGate = new();
     private Task? _startup;
     private volatile GallerySnapshot _current;
+    private HashSet<long> _skipped = []; // stored faces left out of the index (under _writeGate)
 
     /// <summary>Creates the live gallery, empty until <see cref="EnsureReadyAsync"/>.</summary>
     public LiveGallery(IGalleryStore store, IndexFileRepository files, ModelStalenessPolicy staleness, IndexParameterSource parameters, IndexStatusBoard status, ILogger<LiveGallery> logger)
@@ -85,6 +85,10 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
         try
         {
             _status.Set(IndexState.Loading, 0, "Loading the gallery index…");
+            foreach (var orphan in _files.RemoveOrphanTemporaryFiles())
+            {
+                LogOrphanRemoved(orphan);
+            }
             var stopwatch = Stopwatch.StartNew();
             var desired = _parameters.Desired();
             var storeModel = _store.GetModel();
@@ -97,9 +101,23 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
                 LogStaleModel(stale);
                 return;
             }
-            var (faces, vectors) = _store.ReadAllEmbeddings(desired.Dimension);
-            var fingerprint = new StoreFingerprint(faces.Length, faces.Length == 0 ? 0 : faces[^1].FaceId);
-            var load = _files.TryLoad(desired, fingerprint, storeModel);
+            var stored = ReadScreened(desired.Dimension);
+            var (faces, vectors) = stored;
+            var load = _files.TryLoad(desired, stored.Fingerprint, storeModel, faces.Length);
+            if (load.KeptAs is { } keptAs)
+            {
+                var damaged = $"The index file was damaged ({load.Reason}); it was kept as {Path.GetFileName(keptAs)} and the index rebuilt from the store.";
+                LogDamaged(load.Reason, keptAs);
+                _status.SetDamaged(damaged);
+            }
+            else
+            {
+                _status.SetDamaged(null);
+            }
+            lock (_writeGate)
+            {
+                SetSkippedLocked(stored.Skipped);
+            }
             if (load.Index is { } loaded)
             {
                 var snapshot = new GallerySnapshot(loaded, stopwatch.Elapsed, loadedFromFile: true);
@@ -119,8 +137,9 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
             _status.Set(IndexState.NotLoaded, 0, "Index load cancelled.");
             throw;
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or IndexFormatException or UnauthorizedAccessException or DbException)
+        catch (Exception ex)
         {
+            // Whatever went wrong, the state says so (never "Loading…" forever); EnsureReadyAsync may be called again.
             LogFailed(ex);
             _status.Set(IndexState.Failed, 0, "The gallery index could not be loaded: " + ex.Message);
             throw;
@@ -143,7 +162,12 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
             throw new ArgumentException(string.Join(" ", errors.Values), nameof(parameters));
         }
         var options = GalleryIndexParameters.ForModel(parameters, _parameters.Desired().Dimension);
-        var (faces, vectors) = await Task.Run(() => _store.ReadAllEmbeddings(options.Dimension), cancellationToken).ConfigureAwait(false);
+        var stored = await Task.Run(() => ReadScreened(options.Dimension), cancellationToken).ConfigureAwait(false);
+        lock (_writeGate)
+        {
+            SetSkippedLocked(stored.Skipped);
+        }
+        var (faces, vectors) = stored;
         return await RebuildCoreAsync(options, faces, vectors, persistParameters, progress, cancellationToken).ConfigureAwait(false);
     }
 
@@ -247,13 +271,61 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
             }
             try
             {
-                return AddMissingLocked(stored.Faces, stored.Vectors);
+                var screened = DescriptorScreen.Screen(stored, _current.Dimension);
+                LogSkippedRows(screened.Skipped.Where(s => !_skipped.Contains(s.FaceId)));
+                SetSkippedLocked(screened.Skipped);
+                return AddMissingLocked(screened.Faces, screened.Vectors);
             }
             finally
             {
                 _rebuildGate.Release();
             }
         }
+    }
+
+    /// <summary>Stored faces that are left out of the live index (their descriptor cannot be indexed); the store sync
+    /// counts them as known so that it does not read the store again and again.</summary>
+    public bool IsSkipped(long faceId)
+    {
+        lock (_writeGate)
+        {
+            return _skipped.Contains(faceId);
+        }
+    }
+
+    /// <summary>How many stored faces are left out of the live index.</summary>
+    public int SkippedCount
+    {
+        get
+        {
+            lock (_writeGate)
+            {
+                return _skipped.Count;
+            }
+        }
+    }
+
+    /// <summary>Every stored descriptor of <paramref name="dimension"/> floats the index can take; the others are logged and listed.</summary>
+    private StoredDescriptors ReadScreened(int dimension)
+    {
+        var screened = DescriptorScreen.Screen(_store.ReadAllEmbeddings(dimension), dimension);
+        LogSkippedRows(screened.Skipped);
+        return screened;
+    }
+
+    private void LogSkippedRows(IEnumerable<SkippedDescriptor> skipped)
+    {
+        var list = skipped.ToList();
+        if (list.Count > 0)
+        {
+            LogSkipped(list.Count, string.Join("; ", list.Take(10).Select(s => $"face {s.FaceId}: {s.Reason}")) + (list.Count > 10 ? "; …" : ""));
+        }
+    }
+
+    private void SetSkippedLocked(IReadOnlyList<SkippedDescriptor> skipped)
+    {
+        _skipped = skipped.Select(s => s.FaceId).ToHashSet();
+        _status.SetSkipped(_skipped.Count);
     }
 
     /// <summary>Adds the faces the current snapshot does not hold yet (a face already there is left alone).</summary>
@@ -314,7 +386,7 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
     {
         var snapshot = _current;
         var fingerprint = _store.GetFaceFingerprint();
-        if (fingerprint.Count != snapshot.Count)
+        if (fingerprint.Count != snapshot.Count + _skipped.Count)
         {
             // The store moved on (an import is writing); the next persist will catch up.
             return;
@@ -345,4 +417,13 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Gallery index failed to load")]
     private partial void LogFailed(Exception ex);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "The index file was damaged ({Reason}); it was kept as {KeptAs} and the index is rebuilt from the store")]
+    private partial void LogDamaged(string reason, string keptAs);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "{Count} stored descriptors cannot be indexed and are left out: {Details}")]
+    private partial void LogSkipped(int count, string details);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Removed {File}, a temporary file left by an interrupted save")]
+    private partial void LogOrphanRemoved(string file);
 }

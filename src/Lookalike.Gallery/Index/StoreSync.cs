@@ -25,7 +25,9 @@ public sealed partial class StoreSync(IGalleryStore store, LiveGallery gallery, 
             return 0;
         }
         var snapshot = gallery.Current;
-        if (fingerprint.Count <= snapshot.Count && snapshot.Faces.ContainsKey(fingerprint.MaxFaceId))
+        // Stored faces whose descriptor cannot be indexed (left out, see DescriptorScreen) count as known.
+        if (fingerprint.Count <= snapshot.Count + gallery.SkippedCount
+            && (snapshot.Faces.ContainsKey(fingerprint.MaxFaceId) || gallery.IsSkipped(fingerprint.MaxFaceId)))
         {
             _last = fingerprint;
             return 0;

@@ -20,6 +20,10 @@ public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDe
     /// <summary>Descriptor length the gallery expects: the embedder's, at run time.</summary>
     public int Dimension => model.Dimension;
 
+    /// <summary>Why the gallery index would refuse <paramref name="descriptor"/> (<see cref="VectorValidation.Check"/> under
+    /// cosine distance with <see cref="Dimension"/>); <see cref="VectorProblem.None"/> when it is usable.</summary>
+    public VectorProblem Check(ReadOnlySpan<float> descriptor) => VectorValidation.Check(descriptor, Dimension, DistanceMetric.Cosine);
+
     /// <summary>Decodes, detects and embeds every face of a probe photo (largest first).</summary>
     /// <exception cref="ImageRejectedException">The bytes are not a usable image; <see cref="ImageRejectionText"/> words the reason.</exception>
     public FaceAnalysis Analyze(ReadOnlySpan<byte> photo) => pipeline.Analyze(photo);

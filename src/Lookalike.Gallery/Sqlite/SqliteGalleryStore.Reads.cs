@@ -25,6 +25,7 @@ public sealed partial class SqliteGalleryStore
     {
         var faces = new List<FaceRef>();
         var vectors = new List<float>();
+        var skipped = new List<SkippedDescriptor>();
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
@@ -39,7 +40,8 @@ public sealed partial class SqliteGalleryStore
             var vector = MemoryMarshal.Cast<byte, float>(blob);
             if (vector.Length != dimension)
             {
-                throw new InvalidDataException($"Stored descriptor of face {reader.GetInt64(0)} has {vector.Length} dimensions; expected {dimension}.");
+                skipped.Add(new SkippedDescriptor(reader.GetInt64(0), $"stored with {vector.Length} dimensions; expected {dimension}"));
+                continue;
             }
             faces.Add(new FaceRef(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3)));
             foreach (var v in vector)
@@ -47,7 +49,7 @@ public sealed partial class SqliteGalleryStore
                 vectors.Add(v);
             }
         }
-        return new StoredDescriptors(faces.ToArray(), vectors.ToArray());
+        return new StoredDescriptors(faces.ToArray(), vectors.ToArray()) { Skipped = skipped };
     }
 
     /// <inheritdoc/>

@@ -3,6 +3,7 @@ using Lookalike.Faces;
 using Lookalike.Gallery;
 using Lookalike.Gallery.Index;
 using Lookalike.Gallery.Matching;
+using Lookalike.Index;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -37,7 +38,8 @@ public sealed record PersonFaceDto(long FaceId, long PhotoId, string SourcePath,
 
 public sealed record StatsDto(int People, int Photos, int Imported, int Skipped, int Faces, string? Model, string? ModelSha256,
     string IndexState, string IndexMessage, int IndexCount, int M, int EfConstruction, int EfSearch, IReadOnlyList<int> LayerCounts,
-    long IndexMemoryBytes, bool LoadedFromFile, double BuildSeconds, int Loads, int Rebuilds);
+    long IndexMemoryBytes, bool LoadedFromFile, double BuildSeconds, int Loads, int Rebuilds,
+    string? DamagedIndexFile, int SkippedDescriptors, IReadOnlyList<string> Warnings);
 
 /// <summary>The HTTP API: matching photos, searching descriptors, people, thumbnails and statistics.</summary>
 public static class ApiEndpoints
@@ -177,19 +179,23 @@ public static class ApiEndpoints
         catch (ArgumentException ex)
         {
             // the index's own check (VectorGuard) refused the descriptor: the caller's input, not a server fault
-            return Results.BadRequest(new ApiError(EmbeddingErrorCode(body.Embedding, matcher.Dimension, ex), ex.Message.Split(" (Parameter", 2)[0]));
+            return Results.BadRequest(new ApiError(EmbeddingErrorCode(body.Embedding, matcher), ex.Message.Split(" (Parameter", 2)[0]));
         }
         return Results.Ok(new SearchResponse(
             outcome.Matches.Select(m => new NeighborDto(m.FaceId, m.Distance, m.PersonId, m.Person, m.PhotoId)).ToList(),
             outcome.Stats.DistanceComputations, outcome.Stats.Hops, outcome.SearchMs, outcome.EfSearchUsed));
     }
 
-    /// <summary>The code of a refused descriptor: <c>wrong_dimension</c>, <c>non_finite</c>, <c>zero_vector</c> or <c>bad_embedding</c>.</summary>
-    private static string EmbeddingErrorCode(float[] embedding, int dimension, ArgumentException ex) =>
-        embedding.Length != dimension ? "wrong_dimension"
-        : ex.Message.Contains("zero vector", StringComparison.Ordinal) ? "zero_vector"
-        : ex.Message.Contains("component", StringComparison.Ordinal) ? "non_finite"
-        : "bad_embedding";
+    /// <summary>The code of a refused descriptor (<see cref="MatchService.Check"/>, the index's own test):
+    /// <c>wrong_dimension</c>, <c>non_finite</c>, <c>zero_vector</c> (zero or too small to normalise) or <c>bad_embedding</c>.</summary>
+    private static string EmbeddingErrorCode(float[] embedding, MatchService matcher) =>
+        matcher.Check(embedding) switch
+        {
+            VectorProblem.WrongDimension => "wrong_dimension",
+            VectorProblem.NonFinite => "non_finite",
+            VectorProblem.CannotNormalise => "zero_vector",
+            _ => "bad_embedding",
+        };
 
     private static IResult GetPerson(long id, IGalleryStore store)
     {
@@ -222,6 +228,7 @@ public static class ApiEndpoints
         var status = gallery.Status;
         return new StatsDto(s.People, s.Photos, s.Imported, s.Skipped, s.Faces, s.ModelName, s.ModelHash,
             status.State.ToString(), status.Message, snapshot.Count, snapshot.Parameters.M, snapshot.Parameters.EfConstruction, snapshot.Parameters.DefaultEfSearch,
-            snapshot.GetLayerCounts(), snapshot.MemoryBytes, snapshot.LoadedFromFile, snapshot.BuildTime.TotalSeconds, status.Loads, status.Rebuilds);
+            snapshot.GetLayerCounts(), snapshot.MemoryBytes, snapshot.LoadedFromFile, snapshot.BuildTime.TotalSeconds, status.Loads, status.Rebuilds,
+            status.DamagedFileMessage, status.SkippedDescriptors, status.Warnings);
     }
 }

@@ -87,7 +87,13 @@ public static class CliApp
             console.MarkupLine("[yellow]cancelled[/]");
             return Failure;
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (OutOfMemoryException)
+        {
+            // a runtime failure like any other (README: exit 2), not a crash and not "bad input"
+            console.MarkupLine("[red]failed:[/] out of memory");
+            return Failure;
+        }
+        catch (Exception ex)
         {
             console.MarkupLineInterpolated($"[red]failed:[/] {ex.GetType().Name}: {ex.Message}");
             return Failure;

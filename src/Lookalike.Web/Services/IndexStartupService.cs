@@ -12,11 +12,21 @@ public sealed partial class IndexStartupService(LiveGallery gallery, StoreSync s
     {
         try
         {
-            await gallery.EnsureReadyAsync(stoppingToken).ConfigureAwait(false);
+            await LoadIndexAsync(stoppingToken).ConfigureAwait(false);
             // A CLI import into this data directory while the app runs is picked up here (a count query when nothing changed).
             using var timer = new PeriodicTimer(SyncInterval);
+            var ticks = 0;
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                if (gallery.Status.State == IndexState.Failed)
+                {
+                    // a failed load is never final: retry every RetryTicks ticks (the state says Failed meanwhile)
+                    if (++ticks % RetryTicks == 0)
+                    {
+                        await LoadIndexAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    continue;
+                }
                 try
                 {
                     sync.SyncWithStore();
@@ -31,9 +41,20 @@ public sealed partial class IndexStartupService(LiveGallery gallery, StoreSync s
         {
             // shutting down
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+    }
+
+    /// <summary>Ticks of <see cref="SyncInterval"/> between two attempts after a failed load (30 s).</summary>
+    public const int RetryTicks = 10;
+
+    private async Task LoadIndexAsync(CancellationToken stoppingToken)
+    {
+        try
         {
-            LogFailed(ex);
+            await gallery.EnsureReadyAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailed(ex); // the status board says Failed with the reason; the loop retries
         }
     }
 

@@ -28,6 +28,29 @@ public sealed class CliTests(LfwGalleryFixture gallery)
     }
 
     [Theory]
+    [InlineData("oom", CliApp.Failure)]
+    [InlineData("io", CliApp.Failure)]
+    [InlineData("format", CliApp.Failure)]
+    [InlineData("argument", CliApp.BadInput)]
+    public async Task Guard_RuntimeFailures_Exit2_BadInputExits1(string kind, int expected)
+    {
+        // README: exit codes 0 ok, 1 bad input, 2 runtime failure — out of memory (e.g. from a hostile index file) included
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No });
+
+        var code = await CliApp.Guard(console, () => kind switch
+        {
+            "oom" => throw new OutOfMemoryException(),
+            "io" => throw new IOException("disk full"),
+            "format" => throw new Lookalike.Index.IndexFormatException("bad header"),
+            _ => throw new ArgumentException("bad --k"),
+        });
+
+        Assert.Equal(expected, code);
+        Assert.Contains(expected == CliApp.Failure ? "failed:" : "error:", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("import")]
     [InlineData("stats")]
     [InlineData("bench-pipeline")]

@@ -251,6 +251,23 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
     }
 
     [Theory]
+    [InlineData(1e-45f, "zero_vector")] // subnormal: once stored as +Infinity, after which every search returned NaN
+    [InlineData(1e-30f, "zero_vector")] // squared norm underflows float32
+    public async Task PostSearch_VectorThatCannotBeNormalised_Returns400WithTypedCode(float component, string code)
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        var embedding = new float[128];
+        Array.Fill(embedding, component);
+
+        using var response = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new SearchRequest(embedding, 10));
+        var error = await response.Content.ReadFromJsonAsync<ApiError>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(code, error!.Code);
+    }
+
+    [Theory]
     [InlineData("{\"embedding\":[NaN]}", "application/json", HttpStatusCode.BadRequest)]
     [InlineData("{\"embedding\":[\"abc\"]}", "application/json", HttpStatusCode.BadRequest)]
     [InlineData("{\"embedding\":[0.1],\"k\":1.5}", "application/json", HttpStatusCode.BadRequest)]

@@ -52,9 +52,9 @@ internal static class StatsCommand
         Row("index memory", $"{s.IndexMemoryBytes / 1024.0 / 1024.0:0.0} MiB");
         Row("start-up", $"{(s.LoadedFromFile ? "loaded from file" : "rebuilt from store")} in {ready.TotalSeconds:0.00} s (index {s.BuildSeconds:0.00} s)");
         console.Write(table);
-        if (index.Status.StaleModelMessage is { } stale)
+        foreach (var warning in index.Status.Warnings)
         {
-            console.MarkupLineInterpolated($"[yellow]warning:[/] {stale}");
+            console.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
         }
         foreach (var (reason, count) in host.Services.GetRequiredService<IGalleryStore>().GetStats().SkipReasons)
         {
