@@ -25,6 +25,9 @@ public static class GalleryServiceCollectionExtensions
             .Validate(o => o.EmbedBatchSize is >= 1 and <= GalleryLimits.MaxEmbedBatchSize, $"Lookalike:EmbedBatchSize must be between 1 and {GalleryLimits.MaxEmbedBatchSize}.")
             .Validate(o => o.ImportParallelism is >= 0 and <= GalleryLimits.MaxImportParallelism, $"Lookalike:ImportParallelism must be between 0 (one per core) and {GalleryLimits.MaxImportParallelism}.")
             .Validate(o => GalleryIndexParameters.Validate(o.Index).Count == 0, $"Lookalike:Index is invalid: M {GalleryLimits.MinM}–{GalleryLimits.MaxM}, EfConstruction from M to {GalleryLimits.MaxEfConstruction}, DefaultEfSearch 1–{GalleryLimits.MaxDefaultEfSearch}.")
+            .Validate(o => o.MaxArchiveEntryBytes is null or > 0, "Lookalike:MaxArchiveEntryBytes must be positive (or unset: Lookalike:Faces:MaxFileBytes).")
+            .Validate(o => o.MaxArchiveTotalBytes > 0, "Lookalike:MaxArchiveTotalBytes must be positive.")
+            .Validate(o => o.MaxArchiveEntries > 0, "Lookalike:MaxArchiveEntries must be positive.")
             .ValidateOnStart();
         services.AddSqliteGalleryStore();
         services.AddSingleton<IndexFileRepository>();
@@ -36,6 +39,7 @@ public static class GalleryServiceCollectionExtensions
         services.AddSingleton<StoreSync>();
         services.AddSingleton<ImportIndexUpdates>();
         services.AddSingleton<GalleryImporter>();
+        services.AddSingleton(sp => new ImportRoots(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LookalikeOptions>>().Value.ImportRoots));
         services.AddSingleton<MatchService>();
         return services;
     }

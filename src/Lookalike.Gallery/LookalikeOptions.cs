@@ -27,6 +27,25 @@ public sealed class LookalikeOptions
     /// </summary>
     public HnswOptions Index { get; set; } = GalleryIndexParameters.Defaults;
 
+    /// <summary>
+    /// Folders the web app may import from the server (gallery page's server path); a requested path and every link in
+    /// it must resolve into one of them. Empty (default): no server-folder import from the web. The command-line
+    /// <c>import</c> verb is not restricted.
+    /// </summary>
+    public string[] ImportRoots { get; set; } = [];
+
+    /// <summary>Largest file or archive entry an import reads, in bytes; null (default): the face pipeline's <c>Lookalike:Faces:MaxFileBytes</c> (20 MiB).</summary>
+    public long? MaxArchiveEntryBytes { get; set; }
+
+    /// <summary>Largest sum of uncompressed entry sizes an import reads from one archive, in bytes. Defaults to 2 GiB.</summary>
+    public long MaxArchiveTotalBytes { get; set; } = Import.ArchiveLimits.DefaultMaxTotalBytes;
+
+    /// <summary>Most entries in one imported archive; a zip with more is refused before its entries are parsed. Defaults to 300,000 (CelebA has 202,599 photos).</summary>
+    public int MaxArchiveEntries { get; set; } = Import.ArchiveLimits.DefaultMaxEntries;
+
+    /// <summary>The archive bounds, with <paramref name="maxFileBytes"/> as the per-entry bound when <see cref="MaxArchiveEntryBytes"/> is not set.</summary>
+    public Import.ArchiveLimits ArchiveLimits(long maxFileBytes) => new(MaxArchiveEntryBytes ?? maxFileBytes, MaxArchiveTotalBytes, MaxArchiveEntries);
+
     /// <summary>The data directory as an absolute path.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
 }

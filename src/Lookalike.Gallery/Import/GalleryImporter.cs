@@ -36,12 +36,24 @@ public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, 
 {
     private readonly LookalikeOptions _options = options.Value;
 
-    /// <summary>Imports a folder, a .zip or a single photo.</summary>
+    /// <summary>The bounds on what an import reads (<see cref="LookalikeOptions.ArchiveLimits"/>, per file defaulting to the pipeline's <c>MaxFileBytes</c>).</summary>
+    public ArchiveLimits Limits { get; } = options.Value.ArchiveLimits(pipeline.Options.MaxFileBytes);
+
+    /// <summary>Imports a folder, a .zip or a single photo; every path the process can read (the command line's import).</summary>
     /// <exception cref="FileNotFoundException">the path does not exist.</exception>
-    /// <exception cref="InvalidDataException">the layout is not the requested format.</exception>
-    public Task<ImportSummary> ImportAsync(string path, ImportFormat format, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidDataException">the layout is not the requested format, or a zip has too many entries.</exception>
+    public Task<ImportSummary> ImportAsync(string path, ImportFormat format, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ImportAsync(path, format, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Imports a folder, a .zip or a single photo; with <paramref name="roots"/>, links inside the folder that point out
+    /// of them are skipped (the caller has checked <paramref name="path"/> itself with <see cref="ImportRoots.Authorize"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">the path does not exist.</exception>
+    /// <exception cref="InvalidDataException">the layout is not the requested format, or a zip has too many entries.</exception>
+    public Task<ImportSummary> ImportAsync(string path, ImportFormat format, ImportRoots? roots, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
-        var entries = ImportSources.Enumerate(path, format);
+        var entries = ImportSources.Enumerate(path, format, Limits, roots);
         return ImportEntriesAsync(entries, progress, cancellationToken);
     }
 
@@ -101,9 +113,16 @@ public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, 
                     {
                         bytes = entry.Read();
                     }
+                    catch (ImportEntryTooLargeException ex)
+                    {
+                        await results.Writer.WriteAsync(Outcome.Skip(entry, null, ex.Message), token).ConfigureAwait(false);
+                        continue;
+                    }
                     catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
                     {
-                        await results.Writer.WriteAsync(Outcome.Skip(entry, null, "unreadable: " + ex.Message), token).ConfigureAwait(false);
+                        // the reason is shown on the web: the file's folder and name, not its full server path
+                        var reason = "unreadable: " + ex.Message.Replace(entry.SourcePath, ImportSources.DisplayName(entry.SourcePath), StringComparison.Ordinal);
+                        await results.Writer.WriteAsync(Outcome.Skip(entry, null, reason), token).ConfigureAwait(false);
                         continue;
                     }
                     await work.Writer.WriteAsync((entry, bytes), token).ConfigureAwait(false);
@@ -188,7 +207,7 @@ public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, 
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (!hashes.TryAdd(hash, entry.SourcePath))
         {
-            return Outcome.Skip(entry, hash, "duplicate: same content as " + hashes[hash]);
+            return Outcome.Skip(entry, hash, "duplicate: same content as " + ImportSources.DisplayName(hashes[hash]));
         }
         try
         {

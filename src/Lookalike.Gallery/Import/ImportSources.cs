@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.IO.Enumeration;
 using System.Text.RegularExpressions;
 
 namespace Lookalike.Gallery.Import;
@@ -32,79 +33,160 @@ public static partial class ImportSources
     /// <summary>Skip reason for hidden and operating-system files.</summary>
     public const string HiddenReason = "hidden or system file";
 
-    /// <summary>Lists every entry of <paramref name="path"/> (a folder or a .zip).</summary>
+    /// <summary>Lists every entry of <paramref name="path"/> (a folder or a .zip) under the default <see cref="ArchiveLimits"/>, following every link.</summary>
     /// <exception cref="FileNotFoundException">the path does not exist.</exception>
-    public static IReadOnlyList<ImportEntry> Enumerate(string path, ImportFormat format)
+    public static IReadOnlyList<ImportEntry> Enumerate(string path, ImportFormat format) => Enumerate(path, format, ArchiveLimits.Default, null);
+
+    /// <summary>
+    /// Lists every entry of <paramref name="path"/> (a folder or a .zip). A file or zip entry larger than
+    /// <see cref="ArchiveLimits.MaxEntryBytes"/> (by its declared size), and zip entries past
+    /// <see cref="ArchiveLimits.MaxTotalBytes"/>, are pre-skipped without being read; reads stop at the limits however
+    /// many bytes really come out. With <paramref name="roots"/>, files and folders inside the folder that are
+    /// symbolic links pointing out of the roots are skipped (<see cref="ImportRoots.OutsideLinkReason"/>) and not followed.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">the path does not exist.</exception>
+    /// <exception cref="InvalidDataException">a zip with more than <see cref="ArchiveLimits.MaxEntries"/> entries.</exception>
+    public static IReadOnlyList<ImportEntry> Enumerate(string path, ImportFormat format, ArchiveLimits limits, ImportRoots? roots)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(limits);
         var full = Path.GetFullPath(path);
         if (File.Exists(full) && full.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
         {
-            return EnumerateZip(full, format);
+            return EnumerateZip(full, format, limits);
         }
         if (File.Exists(full))
         {
             // A single photo: the person is its file name without trailing digits.
-            return [new ImportEntry(full, PersonFromLooseFile(Path.GetFileName(full)), () => ReadFile(full), null)];
+            return [new ImportEntry(full, PersonFromLooseFile(Path.GetFileName(full)), () => ReadFile(full, limits), null)];
         }
         if (!Directory.Exists(full))
         {
             throw new FileNotFoundException($"{path}: no such folder or .zip file", path);
         }
-        var files = Directory.EnumerateFiles(full, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
-            .Select(f => Path.GetRelativePath(full, f).Replace('\\', '/'))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        var emptyFolders = Directory.EnumerateDirectories(full, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
-            .Where(d => !Directory.EnumerateFileSystemEntries(d).Any())
-            .Select(d => Path.GetRelativePath(full, d).Replace('\\', '/'))
-            .ToList();
-        return Build(full, files, emptyFolders, rel => ReadFile(Path.Combine(full, rel)), rel => File.Exists(Path.Combine(full, rel)), format, '/');
+        var (files, emptyFolders, outside) = Walk(full, roots);
+        var entries = Build(full, files, emptyFolders, rel => ReadFile(Path.Combine(full, rel), limits), rel => File.Exists(Path.Combine(full, rel)), format, '/');
+        entries.AddRange(outside.Select(rel => new ImportEntry(Path.Combine(full, rel), null, null, ImportRoots.OutsideLinkReason)));
+        return entries;
+    }
+
+    /// <summary>
+    /// The files (relative, '/'-separated, ordinal order) and empty folders below <paramref name="full"/>; with
+    /// <paramref name="roots"/>, links that resolve outside them are listed apart and not followed.
+    /// </summary>
+    private static (List<string> Files, List<string> EmptyFolders, List<string> Outside) Walk(string full, ImportRoots? roots)
+    {
+        var outside = new List<string>();
+        var parents = new HashSet<string>(StringComparer.Ordinal);
+        var folders = new List<string>();
+        bool LeadsOut(ref FileSystemEntry e) =>
+            roots is not null && (e.Attributes & FileAttributes.ReparsePoint) != 0 && !roots.ResolvesInside(e.ToFullPath());
+        var walk = new FileSystemEnumerable<(string Path, bool IsDirectory, bool Out)>(
+            full,
+            (ref FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory, LeadsOut(ref e)),
+            new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true, MaxRecursionDepth = 64 })
+        {
+            ShouldRecursePredicate = (ref FileSystemEntry e) => !LeadsOut(ref e),
+        };
+        var files = new List<string>();
+        foreach (var (path, isDirectory, leadsOut) in walk)
+        {
+            var rel = Path.GetRelativePath(full, path).Replace('\\', '/');
+            var slash = rel.LastIndexOf('/');
+            parents.Add(slash < 0 ? "" : rel[..slash]);
+            (leadsOut ? outside : isDirectory ? folders : files).Add(rel);
+        }
+        files.Sort(StringComparer.Ordinal);
+        outside.Sort(StringComparer.Ordinal);
+        return (files, folders.Where(d => !parents.Contains(d)).ToList(), outside);
     }
 
     /// <summary>
     /// Reads a file, but never opens one whose size is zero: that is an empty file, or a FIFO, device or socket (their size is 0
     /// too), and opening a FIFO blocks until a writer comes — which would hang the import. Those read as no bytes ("empty file").
+    /// A file larger than <see cref="ArchiveLimits.MaxEntryBytes"/> is refused from its size, before it is opened.
     /// </summary>
-    internal static byte[] ReadFile(string path)
+    /// <exception cref="ImportEntryTooLargeException">the file is (or grows) larger than the limit.</exception>
+    internal static byte[] ReadFile(string path, ArchiveLimits limits)
     {
         var info = new FileInfo(path);
         if (!info.Exists || info.Length == 0)
         {
             return info.Exists ? [] : throw new FileNotFoundException($"{path}: no such file", path);
         }
-        return File.ReadAllBytes(path);
+        if (info.Length > limits.MaxEntryBytes)
+        {
+            throw new ImportEntryTooLargeException(limits.EntryTooLarge(info.Length, atLeast: false));
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        return ArchiveLimits.ReadBounded(stream, info.Length, limits.MaxEntryBytes, () => limits.EntryTooLarge(limits.MaxEntryBytes, atLeast: true));
     }
 
-    private static List<ImportEntry> EnumerateZip(string zipPath, ImportFormat format)
+    private static List<ImportEntry> EnumerateZip(string zipPath, ImportFormat format, ArchiveLimits limits)
     {
+        // The count is read from the end record first, so a zip of millions of entries is refused before they are parsed.
+        if (ArchiveLimits.DeclaredZipEntryCount(zipPath) is { } declared && declared > limits.MaxEntries)
+        {
+            throw new InvalidDataException($"{Path.GetFileName(zipPath)}: {limits.TooManyEntries(declared)}");
+        }
         using var archive = ZipFile.OpenRead(zipPath);
+        if (archive.Entries.Count > limits.MaxEntries)
+        {
+            throw new InvalidDataException($"{Path.GetFileName(zipPath)}: {limits.TooManyEntries(archive.Entries.Count)}");
+        }
         var files = archive.Entries.Where(e => !e.FullName.EndsWith('/')).Select(e => e.FullName.Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
         var emptyFolders = archive.Entries.Where(e => e.FullName.EndsWith('/'))
             .Select(e => e.FullName.TrimEnd('/'))
             .Where(d => !files.Any(f => f.StartsWith(d + "/", StringComparison.Ordinal)))
             .ToList();
         var fileSet = files.ToHashSet(StringComparer.Ordinal);
-        // A zip is read entry by entry under a lock: ZipArchive is not thread-safe.
+        // Declared sizes decide, before any byte is read, which entries are over a limit (in the order they are listed).
+        var declaredSizes = archive.Entries.Where(e => !e.FullName.EndsWith('/')).GroupBy(e => e.FullName.Replace('\\', '/'), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Length, StringComparer.Ordinal);
+        var preSkips = new Dictionary<string, string>(StringComparer.Ordinal);
+        long declaredTotal = 0;
+        foreach (var rel in files)
+        {
+            var length = declaredSizes[rel];
+            if (length > limits.MaxEntryBytes)
+            {
+                preSkips[rel] = limits.EntryTooLarge(length, atLeast: false);
+            }
+            else if ((declaredTotal += length) > limits.MaxTotalBytes)
+            {
+                preSkips[rel] = limits.TotalTooLarge();
+            }
+        }
+        // A zip is read entry by entry under a lock: ZipArchive is not thread-safe. Bytes really read are counted
+        // against the total too, since a declared size may lie.
         var gate = new Lock();
         ZipArchive? shared = null;
+        long readTotal = 0;
         byte[] ReadEntry(string rel)
         {
             lock (gate)
             {
+                if (preSkips.TryGetValue(rel, out var reason))
+                {
+                    throw new ImportEntryTooLargeException(reason);
+                }
                 shared ??= ZipFile.OpenRead(zipPath);
-                var entry = shared.GetEntry(rel) ?? throw new FileNotFoundException($"{rel} not in {zipPath}");
+                var entry = shared.GetEntry(rel) ?? throw new FileNotFoundException($"{rel} not in {Path.GetFileName(zipPath)}");
+                var left = limits.MaxTotalBytes - readTotal;
+                var limit = Math.Min(limits.MaxEntryBytes, left);
                 using var stream = entry.Open();
-                using var buffer = new MemoryStream((int)Math.Min(entry.Length, int.MaxValue));
-                stream.CopyTo(buffer);
-                return buffer.ToArray();
+                var bytes = ArchiveLimits.ReadBounded(stream, entry.Length, limit,
+                    () => limit < limits.MaxEntryBytes ? limits.TotalTooLarge() : limits.EntryTooLarge(limits.MaxEntryBytes, atLeast: true));
+                readTotal += bytes.Length;
+                return bytes;
             }
         }
-        return Build(zipPath + "!", files, emptyFolders, ReadEntry, fileSet.Contains, format, '!');
+        return Build(zipPath + "!", files, emptyFolders, ReadEntry, fileSet.Contains, format, '!', preSkips);
     }
 
     private static List<ImportEntry> Build(
-        string root, List<string> files, List<string> emptyFolders, Func<string, byte[]> read, Func<string, bool> exists, ImportFormat format, char rootSeparator)
+        string root, List<string> files, List<string> emptyFolders, Func<string, byte[]> read, Func<string, bool> exists, ImportFormat format, char rootSeparator,
+        Dictionary<string, string>? preSkips = null)
     {
         string Key(string rel) => rootSeparator == '/' ? Path.Combine(root, rel) : root + rel;
         var entries = new List<ImportEntry>();
@@ -141,7 +223,9 @@ public static partial class ImportSources
             var slash = inner.IndexOf('/', StringComparison.Ordinal);
             var person = slash > 0 ? PersonFromFolder(inner[..slash]) : PersonFromLooseFile(Path.GetFileName(inner));
             var captured = rel;
-            entries.Add(new ImportEntry(Key(rel), person, () => read(captured), null));
+            entries.Add(preSkips is not null && preSkips.TryGetValue(rel, out var tooLarge)
+                ? new ImportEntry(Key(rel), person, null, tooLarge)
+                : new ImportEntry(Key(rel), person, () => read(captured), null));
         }
         return entries;
     }
@@ -249,6 +333,28 @@ public static partial class ImportSources
         return visible.All(f => f.StartsWith(top, StringComparison.Ordinal) && f.AsSpan(top.Length).Contains('/'))
             ? top
             : "";
+    }
+
+    /// <summary>
+    /// A source path as shown to people (web pages, skip reasons): the file and the folder it is in
+    /// (<c>Person_A/Person_A_0001.jpg</c>), or the archive's file name and the entry (<c>gallery.zip!Person_A/a.jpg</c>),
+    /// never the folders above it on the server.
+    /// </summary>
+    public static string DisplayName(string sourcePath)
+    {
+        ArgumentNullException.ThrowIfNull(sourcePath);
+        var bang = sourcePath.IndexOf('!', StringComparison.Ordinal);
+        if (bang > 0 && sourcePath[..bang].EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+        {
+            return Path.GetFileName(sourcePath[..bang]) + sourcePath[bang..];
+        }
+        if (!Path.IsPathRooted(sourcePath))
+        {
+            return sourcePath; // upload:<hash>/<name> and the like carry no server folder
+        }
+        var name = Path.GetFileName(sourcePath);
+        var folder = Path.GetFileName(Path.GetDirectoryName(sourcePath));
+        return string.IsNullOrEmpty(folder) ? name : folder + "/" + name;
     }
 
     /// <summary>True for macOS/Windows debris: dot files, AppleDouble <c>._*</c>, <c>__MACOSX/</c>, <c>Thumbs.db</c>, <c>desktop.ini</c>.</summary>
