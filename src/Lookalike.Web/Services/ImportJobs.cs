@@ -30,7 +30,11 @@ public sealed class ImportJobs(GalleryImporter importer, ILogger<ImportJobs> log
     public event Action? Changed;
 
     /// <summary>Starts importing <paramref name="path"/>; false when another import runs.</summary>
-    public bool TryStart(string path, ImportFormat format, Action? cleanup = null)
+    /// <param name="path">A server path already checked with <see cref="ImportRoots.Authorize"/>, or an upload's temporary file.</param>
+    /// <param name="format">The source format.</param>
+    /// <param name="cleanup">Run when the import ends (deletes an upload's temporary file).</param>
+    /// <param name="roots">For a server folder: links inside it that point out of the roots are skipped; null for an upload.</param>
+    public bool TryStart(string path, ImportFormat format, Action? cleanup = null, ImportRoots? roots = null)
     {
         lock (_gate)
         {
@@ -50,7 +54,7 @@ public sealed class ImportJobs(GalleryImporter importer, ILogger<ImportJobs> log
         {
             try
             {
-                LastSummary = await importer.ImportAsync(path, format, new Progress<ImportProgress>(p => { Progress = p; Changed?.Invoke(); }), token).ConfigureAwait(false);
+                LastSummary = await importer.ImportAsync(path, format, roots, new Progress<ImportProgress>(p => { Progress = p; Changed?.Invoke(); }), token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -226,7 +226,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     {
         var app = await gallery.BrowserAsync();
         using var data = new TempDirectory();
-        using var factory = new LookalikeAppFactory(data.Path);
+        using var factory = new LookalikeAppFactory(data.Path) { ImportRoots = [TestPaths.BugInputs] };
         factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
         var url = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -240,6 +240,13 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
             var path = page.Locator("input[data-testid=import-path], [data-testid=import-path] input").First;
             await Assertions.Expect(page.Locator("[data-testid=import-start]")).ToBeDisabledAsync();
             await page.WaitForTimeoutAsync(1000);
+
+            // a server folder outside Lookalike:ImportRoots is refused, and nothing is imported
+            await path.FillAsync("/etc");
+            await path.PressAsync("Tab");
+            await page.Locator("[data-testid=import-start]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=import-message]")).ToContainTextAsync("outside the folders allowed for import");
+
             await path.FillAsync(Path.Combine(TestPaths.BugInputs, "b17_gallery_lfw_style"));
             await path.PressAsync("Tab");
             await page.Locator("[data-testid=import-start]").ClickAsync();

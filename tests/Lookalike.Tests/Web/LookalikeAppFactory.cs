@@ -27,6 +27,9 @@ public class LookalikeAppFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>Folders the web import may read (<c>Lookalike:ImportRoots</c>); none by default, as in production.</summary>
+    public IReadOnlyList<string> ImportRoots { get; init; } = [];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -34,7 +37,7 @@ public class LookalikeAppFactory : WebApplicationFactory<Program>
         {
             ["Lookalike:DataDirectory"] = DataDirectory,
             ["Lookalike:Faces:ModelDirectory"] = TestPaths.Models,
-        }));
+        }.Concat(ImportRoots.Select((root, i) => new KeyValuePair<string, string?>($"Lookalike:ImportRoots:{i}", root)))));
     }
 
     protected override void Dispose(bool disposing)

@@ -21,6 +21,8 @@ public sealed partial class GalleryPage
 
     [Inject] private ImportJobs Jobs { get; set; } = default!;
 
+    [Inject] private ImportRoots Roots { get; set; } = default!;
+
     [Inject] private IGalleryStore Store { get; set; } = default!;
 
     [Inject] private IGalleryIndex Index { get; set; } = default!;
@@ -55,13 +57,23 @@ public sealed partial class GalleryPage
     private void StartFolder()
     {
         _message = null;
-        var path = _path?.Trim() ?? "";
-        if (!Directory.Exists(path) && !File.Exists(path))
+        string path;
+        try
         {
-            _message = $"{path}: no such folder or .zip on the server.";
+            // checked before anything else, so a refused path does not even tell whether it exists
+            path = Roots.Authorize(_path?.Trim() ?? "");
+        }
+        catch (ImportRootException ex)
+        {
+            _message = ex.Message;
             return;
         }
-        if (!Jobs.TryStart(path, _format))
+        if (!Directory.Exists(path) && !File.Exists(path))
+        {
+            _message = "No such folder or .zip under the import roots.";
+            return;
+        }
+        if (!Jobs.TryStart(path, _format, roots: Roots))
         {
             _message = "Another import is running.";
         }
