@@ -58,6 +58,11 @@ public static class LookalikeExtensions
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
+        app.UseSecurityHeaders();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts(); // sent only over HTTPS (ASP.NET Core skips it on loopback hosts)
+        }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseAntiforgery();

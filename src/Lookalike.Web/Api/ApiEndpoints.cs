@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lookalike.Faces;
 using Lookalike.Gallery;
+using Lookalike.Gallery.Import;
 using Lookalike.Gallery.Index;
 using Lookalike.Gallery.Matching;
 using Lookalike.Index;
@@ -34,7 +35,9 @@ public sealed record SearchResponse(IReadOnlyList<NeighborDto> Neighbors, int Di
 
 public sealed record PersonDto(long Id, string Name, IReadOnlyList<PersonFaceDto> Faces);
 
-public sealed record PersonFaceDto(long FaceId, long PhotoId, string SourcePath, string ThumbnailUrl);
+/// <summary>A stored face of a person. <c>Source</c> is the photo's display name (<c>Person_A/a.jpg</c>, <c>gallery.zip!Person_A/a.jpg</c>):
+/// never a server path.</summary>
+public sealed record PersonFaceDto(long FaceId, long PhotoId, string Source, string ThumbnailUrl);
 
 public sealed record StatsDto(int People, int Photos, int Imported, int Skipped, int Faces, string? Model, string? ModelSha256,
     string IndexState, string IndexMessage, int IndexCount, int M, int EfConstruction, int EfSearch, IReadOnlyList<int> LayerCounts,
@@ -202,7 +205,7 @@ public static class ApiEndpoints
         var person = store.GetPerson(id);
         return person is null
             ? Results.NotFound(new ApiError("not_found", $"no person with id {id}"))
-            : Results.Ok(new PersonDto(person.Id, person.Name, person.Faces.Select(f => new PersonFaceDto(f.FaceId, f.PhotoId, f.SourcePath, ThumbnailUrl(f.FaceId))).ToList()));
+            : Results.Ok(new PersonDto(person.Id, person.Name, person.Faces.Select(f => new PersonFaceDto(f.FaceId, f.PhotoId, ImportSources.DisplayName(f.SourcePath), ThumbnailUrl(f.FaceId))).ToList()));
     }
 
     private static IResult GetThumbnail(long id, IGalleryStore store, HttpContext context)

@@ -59,8 +59,14 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         using var thumb = await client.GetAsync(new Uri(face.Matches[0].ThumbnailUrl, UriKind.Relative));
         Assert.Equal("image/jpeg", thumb.Content.Headers.ContentType!.MediaType);
         using var person = await client.GetAsync(new Uri($"/api/people/{face.Matches[0].PersonId}", UriKind.Relative));
-        var personDto = await person.Content.ReadFromJsonAsync<PersonDto>();
+        var raw = await person.Content.ReadAsStringAsync();
+        var personDto = System.Text.Json.JsonSerializer.Deserialize<PersonDto>(raw, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
         Assert.Equal(probe.Person, personDto!.Name);
+        // no server path in the response: neither the data directory nor the folder the gallery was imported from
+        Assert.DoesNotContain(gallery.DataDirectory, raw, StringComparison.Ordinal);
+        Assert.DoesNotContain(gallery.SliceDirectory, raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("/tmp", raw, StringComparison.Ordinal);
+        Assert.All(personDto.Faces, f => Assert.StartsWith(probe.Person.Replace(" ", "_", StringComparison.Ordinal) + "/", f.Source, StringComparison.Ordinal));
     }
 
     [SharedDataFact("bugs/inputs")]
@@ -234,6 +240,25 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         using var response = await client.GetAsync(new Uri("/api/people/999999", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/api/stats")]
+    [InlineData("/api/people/999999")]
+    public async Task AnyResponse_CarriesSecurityHeaders(string path)
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+
+        var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        Assert.Equal("strict-origin-when-cross-origin", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
     }
 
     [Fact]
