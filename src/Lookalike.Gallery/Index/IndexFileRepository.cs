@@ -136,7 +136,7 @@ public sealed class IndexFileRepository
             // checksum can tell; a damaged file is kept aside, an intact one is simply rebuilt over.
             return ReadsAsIndex(out var why)
                 ? Refused("index file checksum does not match its sidecar")
-                : KeepAside("index file is damaged: " + why);
+                : KeepAside(why);
         }
         try
         {
@@ -151,7 +151,7 @@ public sealed class IndexFileRepository
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return KeepAside("index file is damaged: " + ex.Message);
+            return KeepAside(ex.Message);
         }
     }
 
