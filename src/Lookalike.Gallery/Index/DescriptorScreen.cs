@@ -1,11 +1,10 @@
 using Lookalike.Faces;
-using Lookalike.Index;
 
 namespace Lookalike.Gallery.Index;
 
 /// <summary>
 /// Keeps stored rows the index cannot take out of it: a descriptor that is not usable (<see cref="DescriptorCheck"/>:
-/// NaN, infinite, all zeros, norm too small) or that the cosine index would refuse (<see cref="VectorValidation"/>). A
+/// NaN, infinite, all zeros, norm too small; whatever passes it the cosine index accepts). A
 /// store written by an older version, by hand or by a broken model may hold such rows; one of them must not make every
 /// rebuild fail, so they are skipped, counted and logged instead.
 /// </summary>
@@ -22,37 +21,31 @@ public static class DescriptorScreen
         {
             throw new ArgumentException($"{stored.Faces.Length} faces need {stored.Faces.Length * dimension} floats, got {stored.Vectors.Length}.", nameof(stored));
         }
-        List<int>? bad = null;
-        List<SkippedDescriptor>? skipped = null;
+        // DescriptorCheck's bound (squared norm >= 1e-12) is far above the cosine index's (2^-126): what passes it, the index takes.
+        var skipped = new List<SkippedDescriptor>(stored.Skipped);
+        var keep = new List<int>(stored.Faces.Length);
         for (var i = 0; i < stored.Faces.Length; i++)
         {
-            var vector = stored.Vectors.AsSpan(i * dimension, dimension);
-            var problem = DescriptorCheck.Problem(vector)
-                ?? (VectorValidation.Check(vector, dimension, DistanceMetric.Cosine) == VectorProblem.None ? null : "the index refuses it");
-            if (problem is not null)
+            if (DescriptorCheck.Problem(stored.Vectors.AsSpan(i * dimension, dimension)) is { } problem)
             {
-                (bad ??= []).Add(i);
-                (skipped ??= [.. stored.Skipped]).Add(new SkippedDescriptor(stored.Faces[i].FaceId, problem));
+                skipped.Add(new SkippedDescriptor(stored.Faces[i].FaceId, problem));
+            }
+            else
+            {
+                keep.Add(i);
             }
         }
-        if (bad is null)
+        if (keep.Count == stored.Faces.Length)
         {
             return stored;
         }
-        var keep = stored.Faces.Length - bad.Count;
-        var faces = new FaceRef[keep];
-        var vectors = new float[keep * dimension];
-        var badSet = bad.ToHashSet();
-        for (int i = 0, j = 0; i < stored.Faces.Length; i++)
+        var faces = new FaceRef[keep.Count];
+        var vectors = new float[keep.Count * dimension];
+        for (var j = 0; j < keep.Count; j++)
         {
-            if (badSet.Contains(i))
-            {
-                continue;
-            }
-            faces[j] = stored.Faces[i];
-            stored.Vectors.AsSpan(i * dimension, dimension).CopyTo(vectors.AsSpan(j * dimension));
-            j++;
+            faces[j] = stored.Faces[keep[j]];
+            stored.Vectors.AsSpan(keep[j] * dimension, dimension).CopyTo(vectors.AsSpan(j * dimension));
         }
-        return new StoredDescriptors(faces, vectors) { Skipped = skipped!.OrderBy(s => s.FaceId).ToList() };
+        return new StoredDescriptors(faces, vectors) { Skipped = skipped.OrderBy(s => s.FaceId).ToList() };
     }
 }

@@ -12,15 +12,7 @@ namespace Lookalike.Tests.Gallery;
 [Collection(LfwGalleryCollection.Name)]
 public sealed class IndexHostTests(LfwGalleryFixture gallery)
 {
-    private TempDirectory CopyGallery()
-    {
-        var copy = new TempDirectory();
-        foreach (var file in Directory.GetFiles(gallery.DataDirectory))
-        {
-            File.Copy(file, Path.Combine(copy.Path, Path.GetFileName(file)));
-        }
-        return copy;
-    }
+    private TempDirectory CopyGallery() => gallery.CopyDataDirectory();
 
     [SharedDataFact("data/lfw")]
     public async Task Rebuild_NewParameters_SwappedInStoredAndLoadedNextStart()

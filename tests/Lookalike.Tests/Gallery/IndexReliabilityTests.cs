@@ -23,11 +23,7 @@ public sealed class IndexReliabilityTests(LfwGalleryFixture gallery)
 
     private async Task<TempDirectory> CopyWithIndexFileAsync()
     {
-        var copy = new TempDirectory();
-        foreach (var file in Directory.GetFiles(gallery.DataDirectory))
-        {
-            File.Copy(file, Path.Combine(copy.Path, Path.GetFileName(file)));
-        }
+        var copy = gallery.CopyDataDirectory();
         using var services = GalleryServices.Create(copy.Path);
         var live = services.GetRequiredService<LiveGallery>();
         await live.EnsureReadyAsync();

@@ -29,6 +29,17 @@ public sealed class LfwGalleryFixture : IAsyncLifetime
 
     public bool Available { get; private set; }
 
+    /// <summary>A private copy of the imported data directory (store, index file, sidecar) for a test that changes it.</summary>
+    public TempDirectory CopyDataDirectory()
+    {
+        var copy = new TempDirectory();
+        foreach (var file in Directory.GetFiles(DataDirectory))
+        {
+            File.Copy(file, System.IO.Path.Combine(copy.Path, System.IO.Path.GetFileName(file)));
+        }
+        return copy;
+    }
+
     public async Task InitializeAsync()
     {
         var lfw = System.IO.Path.Combine(TestPaths.SharedData, "lfw");
