@@ -3,6 +3,7 @@ using Lookalike.Gallery;
 using Lookalike.Web.Api;
 using Lookalike.Web.Components;
 using Lookalike.Web.Gallery;
+using Lookalike.Web.Security;
 using Lookalike.Web.Services;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -47,6 +48,8 @@ public static class LookalikeExtensions
         builder.Services.AddHostedService<IndexStartupService>();
         builder.Services.AddSingleton<ImportJobs>();
         builder.Services.AddScoped<LookalikeSession>();
+        builder.Services.AddLookalikeAdmin();
+        builder.Services.AddLookalikeRateLimits(builder.Configuration);
         return builder;
     }
 
@@ -65,10 +68,15 @@ public static class LookalikeExtensions
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapOpenApi();
         app.MapLookalikeApi();
+        app.MapLookalikeAdminApi();
+        app.MapLookalikeAccount();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -53,9 +53,9 @@ public static class ApiEndpoints
         ArgumentNullException.ThrowIfNull(app);
         var bounds = string.Create(CultureInfo.InvariantCulture, $"k 1–{GalleryLimits.MaxK}, efSearch 0–{GalleryLimits.MaxEfSearch:N0} (0 = index default)");
         var api = app.MapGroup("/api").WithTags("Lookalike");
-        api.MapPost("/match", MatchAsync).DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
+        api.MapPost("/match", MatchAsync).DisableAntiforgery().RequireRateLimiting(Security.LookalikeRateLimits.MatchPolicy).Accepts<IFormFile>("multipart/form-data")
             .WithSummary($"Finds the faces of a photo and each face's nearest gallery faces ({bounds}). Nothing is stored.");
-        api.MapPost("/search", Search).WithSummary($"Nearest gallery faces of a descriptor of the embedder's dimension (the index service's role). {bounds}.");
+        api.MapPost("/search", Search).RequireRateLimiting(Security.LookalikeRateLimits.MatchPolicy).WithSummary($"Nearest gallery faces of a descriptor of the embedder's dimension (the index service's role). {bounds}.");
         api.MapGet("/people/{id:long}", GetPerson).WithSummary("A gallery person with all stored faces.");
         api.MapGet("/faces/{id:long}/thumbnail", GetThumbnail).WithSummary("The 112×112 JPEG thumbnail of a gallery face.");
         api.MapGet("/stats", GetStats).WithSummary("Gallery and index statistics.");

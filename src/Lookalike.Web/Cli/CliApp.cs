@@ -8,7 +8,8 @@ namespace Lookalike.Web.Cli;
 
 /// <summary>
 /// The command-line verbs of the app (same executable), one file per verb in <c>Commands/</c>: import, query, eval-lfw,
-/// export-fvecs, bench-pipeline, rebuild-index, stats.
+/// export-fvecs, bench-pipeline, rebuild-index, stats, and the admin credential verbs (set-admin-password, create-api-key,
+/// list-api-keys, revoke-api-key).
 /// Exit codes: 0 ok, 1 bad input, 2 runtime failure; messages name the file and the reason.
 /// </summary>
 public static class CliApp
@@ -22,7 +23,7 @@ public static class CliApp
     /// <summary>Exit code of a runtime failure.</summary>
     public const int Failure = 2;
 
-    private static readonly string[] Verbs = ["import", "query", "eval-lfw", "export-fvecs", "bench-pipeline", "rebuild-index", "stats", "--help", "-h", "-?"];
+    private static readonly string[] Verbs = ["import", "query", "eval-lfw", "export-fvecs", "bench-pipeline", "rebuild-index", "stats", "set-admin-password", "create-api-key", "list-api-keys", "revoke-api-key", "--help", "-h", "-?"];
 
     /// <summary>True when the first argument is one of the verbs (otherwise the web app starts).</summary>
     public static bool IsVerb(string[] args) => args is { Length: > 0 } && Verbs.Contains(args[0], StringComparer.Ordinal);
@@ -58,6 +59,10 @@ public static class CliApp
         root.Subcommands.Add(StatsCommand.Create(console, dataOption));
         root.Subcommands.Add(EvalLfwCommand.Create(console, dataOption));
         root.Subcommands.Add(BenchPipelineCommand.Create(console, dataOption));
+        foreach (var command in AdminCommands.Create(console, dataOption))
+        {
+            root.Subcommands.Add(command);
+        }
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

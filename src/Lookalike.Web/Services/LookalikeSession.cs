@@ -2,6 +2,7 @@ using Lookalike.Faces;
 using Lookalike.Gallery;
 using Lookalike.Gallery.Index;
 using Lookalike.Gallery.Matching;
+using Lookalike.Web.Security;
 using Microsoft.Extensions.Options;
 
 namespace Lookalike.Web.Services;
@@ -17,9 +18,10 @@ public sealed record PersonGroup(long PersonId, string Person, float BestDistanc
 /// face, the search settings (k, maximum distance, efSearch) and the latest results. Components subscribe with
 /// <see cref="NotifyOnChange"/> and stay thin.
 /// </summary>
-public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IOptions<LookalikeOptions> options, ILogger<LookalikeSession> logger)
+public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IOptions<LookalikeOptions> options, UploadRateLimiter uploadLimits, ILogger<LookalikeSession> logger) : IDisposable
 {
     private readonly List<Action> _listeners = [];
+    private readonly System.Threading.RateLimiting.RateLimiter? _uploads = uploadLimits.CreateForCircuit();
     private int _generation;
 
     /// <summary>Largest accepted photo in bytes.</summary>
@@ -120,6 +122,28 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
         Reject($"The file is larger than {MaxUploadBytes / (1024 * 1024)} MB — choose a smaller photo.");
         return false;
     }
+
+    /// <summary>
+    /// Counts a photo upload (file, paste or snapshot; live webcam frames are not counted) against this circuit's
+    /// <see cref="RateLimitOptions.UploadsPerMinute"/>; when it is used up, says so and returns false.
+    /// </summary>
+    public bool AdmitUpload()
+    {
+        if (_uploads is null)
+        {
+            return true;
+        }
+        using var lease = _uploads.AttemptAcquire();
+        if (lease.IsAcquired)
+        {
+            return true;
+        }
+        Reject("You have sent a lot of photos in the last minute — wait a moment and try again.");
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _uploads?.Dispose();
 
     /// <summary>Shows a message in the results area.</summary>
     public void Reject(string message)

@@ -50,7 +50,7 @@ public sealed partial class Home
     {
         var file = e.File;
         // The size is checked from the browser's report before any byte is transferred.
-        if (Session.CheckSize(file.Size))
+        if (Session.CheckSize(file.Size) && Session.AdmitUpload())
         {
             await using var stream = file.OpenReadStream(maxAllowedSize: Session.MaxUploadBytes);
             await Session.AnalyzeAsync(stream);
@@ -63,7 +63,7 @@ public sealed partial class Home
     }
 
     private Task OnFrameAsync(Stream frame, bool live) =>
-        live ? Session.AnalyzeAsync(((MemoryStream)frame).ToArray(), keepSelection: true) : Session.AnalyzeAsync(frame);
+        live ? Session.AnalyzeAsync(((MemoryStream)frame).ToArray(), keepSelection: true) : Session.AdmitUpload() ? Session.AnalyzeAsync(frame) : Task.CompletedTask;
 
     /// <summary>Called by the page's paste handler with the pasted image as a stream.</summary>
     [JSInvokable]
@@ -72,7 +72,7 @@ public sealed partial class Home
         ArgumentNullException.ThrowIfNull(image);
         await using (image.ConfigureAwait(false))
         {
-            if (!Session.CheckSize(size))
+            if (!Session.CheckSize(size) || !Session.AdmitUpload())
             {
                 return;
             }
