@@ -5,6 +5,7 @@ using Lookalike.Web.Components;
 using Lookalike.Web.Gallery;
 using Lookalike.Web.Security;
 using Lookalike.Web.Services;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
@@ -57,6 +58,9 @@ public static class LookalikeExtensions
     public static WebApplication UseLookalike(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Behind a reverse proxy on the same host (README "Deploy"): X-Forwarded-For/-Proto from loopback proxies only
+        // (ASP.NET Core's default KnownProxies), so rate limits key on the visitor's address and cookies know HTTPS.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Lookalike.Tests.Infrastructure;
 using Lookalike.Web.Cli;
 using Lookalike.Gallery;
@@ -273,5 +274,52 @@ public sealed class CliTests(LfwGalleryFixture gallery)
         Assert.Equal(CliApp.BadInput, code);
         Assert.Contains("does not exist", output.ToString().Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.False(Directory.Exists(missing));
+    }
+    [Fact]
+    public async Task AdminVerbs_KeyCreatedListedRevoked_PasswordFromStdinChecked()
+    {
+        using var data = new TempDirectory();
+
+        var (console, output) = NewConsole();
+        Assert.Equal(CliApp.Ok, await CliApp.RunAsync(["create-api-key", "--name", "nightly import", "--data", data.Path], console));
+        var key = output.ToString().Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(Lookalike.Web.Security.AdminCredentials.ApiKeyPrefix, StringComparison.Ordinal));
+
+        (console, output) = NewConsole();
+        Assert.Equal(CliApp.Ok, await CliApp.RunAsync(["list-api-keys", "--data", data.Path], console));
+        Assert.Contains("nightly import", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(key, output.ToString(), StringComparison.Ordinal); // the key is shown once, never listed
+
+        var original = Console.In;
+        try
+        {
+            (console, output) = NewConsole();
+            Console.SetIn(new StringReader("short\n"));
+            Assert.Equal(CliApp.BadInput, await CliApp.RunAsync(["set-admin-password", "--password-stdin", "--data", data.Path], console));
+
+            (console, _) = NewConsole();
+            Console.SetIn(new StringReader("a long enough admin password\n"));
+            Assert.Equal(CliApp.Ok, await CliApp.RunAsync(["set-admin-password", "--password-stdin", "--data", data.Path], console));
+        }
+        finally
+        {
+            Console.SetIn(original);
+        }
+
+        await using (var factory = new Web.LookalikeAppFactory(data.Path))
+        {
+            var credentials = factory.Services.GetRequiredService<Lookalike.Web.Security.AdminCredentials>();
+            Assert.True(credentials.VerifyPassword("a long enough admin password"));
+            Assert.False(credentials.VerifyPassword("short"));
+            var stored = credentials.FindApiKey(key);
+            Assert.NotNull(stored);
+
+            (console, _) = NewConsole();
+            Assert.Equal(CliApp.Ok, await CliApp.RunAsync(["revoke-api-key", stored.Id, "--data", data.Path], console));
+            Assert.Null(credentials.FindApiKey(key));
+        }
+
+        (console, output) = NewConsole();
+        Assert.Equal(CliApp.BadInput, await CliApp.RunAsync(["revoke-api-key", "deadbeef", "--data", data.Path], console));
+        Assert.Contains("no API key with id deadbeef", output.ToString(), StringComparison.Ordinal);
     }
 }

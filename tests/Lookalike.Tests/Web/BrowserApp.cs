@@ -78,6 +78,29 @@ public sealed class BrowserApp : IAsyncDisposable
         return page;
     }
 
+    /// <summary>The admin password the browser tests set (long enough for <see cref="Lookalike.Web.Security.AdminCredentials.MinPasswordLength"/>).</summary>
+    public const string AdminPassword = "browser-test-admin-password";
+
+    /// <summary>
+    /// Sets the admin password on <paramref name="services"/>' store (if none is set) and signs <paramref name="page"/> in
+    /// through the /signin form, as a person would; the cookie then lasts for the page's context.
+    /// </summary>
+    public static async Task SignInAsync(IPage page, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(services);
+        var credentials = services.GetRequiredService<Lookalike.Web.Security.AdminCredentials>();
+        if (!credentials.VerifyPassword(AdminPassword))
+        {
+            credentials.SetPassword(AdminPassword);
+        }
+
+        await page.GotoAsync("/signin");
+        await page.Locator("[data-testid=signin-password]").FillAsync(AdminPassword);
+        await page.Locator("[data-testid=signin-submit]").ClickAsync();
+        await page.Locator("[data-testid=signed-in], [data-testid=nav-gallery]").First.WaitForAsync();
+    }
+
     /// <summary>Runs a browser test body; on failure saves a screenshot named after the test, then rethrows.</summary>
     public static async Task RunAsync(IPage page, string name, Func<Task> body)
     {

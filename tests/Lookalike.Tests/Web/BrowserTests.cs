@@ -236,6 +236,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
 
         await BrowserApp.RunAsync(page, nameof(GalleryPage_ImportServerFolder_ProgressThenSummary), async () =>
         {
+            await BrowserApp.SignInAsync(page, factory.Services);
             await page.GotoAsync("/gallery");
             var path = page.Locator("input[data-testid=import-path], [data-testid=import-path] input").First;
             await Assertions.Expect(page.Locator("[data-testid=import-start]")).ToBeDisabledAsync();
@@ -254,6 +255,13 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
             await Assertions.Expect(page.Locator("[data-testid=import-summary]")).ToContainTextAsync("5 imported", new() { Timeout = 60_000 });
             await Assertions.Expect(page.Locator("[data-testid=gallery-stats]")).ToContainTextAsync("hidden or system file");
             await BrowserApp.DocScreenshotAsync(page, "gallery.png");
+
+            // signing out ends admin access: the nav hides the gallery and the page asks for sign-in again
+            await page.Locator("[data-testid=signout]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=nav-signin]")).ToBeVisibleAsync();
+            Assert.Equal(0, await page.Locator("[data-testid=nav-gallery]").CountAsync());
+            await page.GotoAsync("/gallery");
+            await page.WaitForURLAsync(u => u.Contains("/signin", StringComparison.Ordinal));
         });
     }
 
@@ -265,6 +273,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
 
         await BrowserApp.RunAsync(page, nameof(Tuning_RunSweep_DrawsCurve), async () =>
         {
+            await BrowserApp.SignInAsync(page, app.Factory.Services);
             await page.GotoAsync("/tuning");
             var run = page.Locator("[data-testid=run-sweep]");
             await Assertions.Expect(run).ToBeEnabledAsync();
@@ -279,6 +288,37 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         });
         // The pick is stored; put the shared gallery's default back for the other tests.
         app.Factory.Services.GetRequiredService<LiveGallery>().SetDefaultEfSearch(64);
+    }
+
+    [BrowserFact]
+    public async Task Anonymous_SeesNoAdminControls_AndGalleryAsksForSignIn()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+
+        await BrowserApp.RunAsync(page, nameof(Anonymous_SeesNoAdminControls_AndGalleryAsksForSignIn), async () =>
+        {
+            await OpenHomeAsync(page);
+            Assert.Equal(0, await page.Locator("[data-testid=nav-gallery]").CountAsync());
+            await Assertions.Expect(page.Locator("[data-testid=nav-signin]")).ToBeVisibleAsync();
+
+            await page.GotoAsync("/tuning");
+            await Assertions.Expect(page.Locator("[data-testid=tuning-read-only]")).ToBeVisibleAsync();
+            Assert.Equal(0, await page.Locator("[data-testid=pick-ef]").CountAsync());
+
+            await page.GotoAsync("/gallery");
+            await page.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
+            Assert.Equal(0, await page.Locator("[data-testid=import-start]").CountAsync());
+
+            // on a phone the links fold into a menu button; it opens, offers sign-in (not the gallery) and navigates
+            await page.SetViewportSizeAsync(390, 844);
+            await Assertions.Expect(page.Locator("[data-testid=nav-signin]")).ToBeHiddenAsync();
+            await page.Locator("[data-testid=nav-menu] summary").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=nav-menu-signin]")).ToBeVisibleAsync();
+            Assert.Equal(0, await page.Locator("[data-testid=nav-menu-gallery]").CountAsync());
+            await page.Locator("[data-testid=nav-menu] a[href='/tuning']").ClickAsync();
+            await page.WaitForURLAsync(url => url.EndsWith("/tuning", StringComparison.Ordinal));
+        });
     }
 
     [BrowserFact]

@@ -194,6 +194,7 @@ public sealed class ComponentTests : IAsyncLifetime
         }).Build();
         _ctx.Services.AddLogging();
         _ctx.Services.AddLookalikeGallery(configuration);
+        _ctx.Services.AddSingleton<Lookalike.Web.Security.UploadRateLimiter>();
         _ctx.Services.AddScoped<LookalikeSession>();
         var host = _ctx.Services.GetRequiredService<LiveGallery>();
         var random = new Random(7);

@@ -34,6 +34,7 @@ public sealed class HomePageTests(LfwGalleryFixture gallery) : IAsyncLifetime
         }).Build();
         _ctx.Services.AddLogging();
         _ctx.Services.AddLookalikeGallery(configuration);
+        _ctx.Services.AddSingleton<Lookalike.Web.Security.UploadRateLimiter>();
         _ctx.Services.AddScoped<LookalikeSession>();
         _ctx.Services.AddMudServices();
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
