@@ -24,6 +24,25 @@ public static class LookalikeExtensions
         return services;
     }
 
+    /// <summary>
+    /// The content root for a published app started from another folder (a systemd unit, a shell elsewhere): the
+    /// executable's folder when it holds <c>wwwroot</c> and the working folder does not, so scripts and stylesheets
+    /// are found. Null (ASP.NET Core's default: the working folder) otherwise, or when <c>--contentRoot</c> or
+    /// <c>ASPNETCORE_CONTENTROOT</c> chooses one. The data directory stays relative to the working folder.
+    /// </summary>
+    /// <param name="args">The command-line arguments.</param>
+    public static string? PublishedContentRoot(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase)) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT")))
+        {
+            return null;
+        }
+        var here = Directory.GetCurrentDirectory();
+        var beside = AppContext.BaseDirectory;
+        return !Directory.Exists(Path.Combine(here, "wwwroot")) && Directory.Exists(Path.Combine(beside, "wwwroot")) ? beside : null;
+    }
+
     /// <summary>Blazor, MudBlazor, OpenAPI, the index start-up service and the UI's scoped state.</summary>
     public static WebApplicationBuilder AddLookalikeWeb(this WebApplicationBuilder builder)
     {
@@ -39,6 +58,13 @@ public static class LookalikeExtensions
                 Path = "appsettings.json",
                 Optional = true,
             });
+        }
+        // A build folder (dotnet build / dotnet run), unlike a published one, serves its scripts and stylesheets from the
+        // packages' folders through the static web assets manifest, which ASP.NET Core reads only in Development. Read
+        // it in every environment, so running the built dll in Production serves the UI instead of empty 200 responses.
+        if (!builder.Environment.IsDevelopment() && File.Exists(Path.Combine(AppContext.BaseDirectory, builder.Environment.ApplicationName + ".staticwebassets.runtime.json")))
+        {
+            builder.WebHost.UseStaticWebAssets();
         }
         builder.Services.AddLookalikeGallery(builder.Configuration);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();

@@ -7,7 +7,7 @@ if (CliApp.IsCommandLine(args))
     return await CliApp.RunAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = LookalikeExtensions.PublishedContentRoot(args) });
 builder.AddLookalikeWeb();
 var app = builder.Build();
 app.UseLookalike();
