@@ -17,6 +17,7 @@ public sealed class GallerySnapshot
     private int _count;
     private HnswOptions _parameters;
     private float[]? _strangerDistances;
+    private float[][]? _strangerDistancesByRank;
     private (int Count, IReadOnlyDictionary<long, (float X, float Y)> Points)? _projection;
 
     internal GallerySnapshot(HnswIndex index, TimeSpan buildTime, bool loadedFromFile)
@@ -100,6 +101,7 @@ public sealed class GallerySnapshot
             }
             Volatile.Write(ref _count, needed);
             _strangerDistances = null;
+            _strangerDistancesByRank = null;
         }
     }
 
@@ -129,6 +131,22 @@ public sealed class GallerySnapshot
 
     /// <summary>Share (0–1) of sampled best stranger matches farther than <paramref name="distance"/>; null when the gallery is too small.</summary>
     public double? StrangerPercentile(float distance) => StrangerDistribution.Percentile(StrangerDistances(), distance);
+
+    /// <summary>
+    /// Share (0–1) of strangers' <paramref name="rank"/>-th look-alikes (<see cref="StrangerDistribution.SampleByRank"/>,
+    /// all ranks up to <see cref="StrangerDistribution.MaxRank"/>, cached until faces are added) farther than
+    /// <paramref name="distance"/> (cosine, 0–2); null when the gallery is too small or <paramref name="rank"/> is
+    /// outside 1–<see cref="StrangerDistribution.MaxRank"/>.
+    /// </summary>
+    public double? StrangerPercentileAtRank(float distance, int rank)
+    {
+        if (rank < 1 || rank > StrangerDistribution.MaxRank)
+        {
+            return null;
+        }
+        var byRank = _strangerDistancesByRank ??= StrangerDistribution.SampleByRank(this, StrangerDistribution.MaxRank);
+        return StrangerDistribution.Percentile(byRank[rank - 1], distance);
+    }
 
     /// <summary>Every face placed in 2-D by the first two principal components, scaled to [0, 1]; cached until faces are added.</summary>
     public IReadOnlyDictionary<long, (float X, float Y)> Projection2D()

@@ -11,6 +11,24 @@ public sealed record FaceMatch(long FaceId, long PhotoId, long PersonId, string 
 /// <summary>Result of one search: matches (ascending distance), the index's counters, timing (ms), recall against exact search (0–1) and the efSearch used.</summary>
 public sealed record SearchOutcome(IReadOnlyList<FaceMatch> Matches, SearchStats Stats, double SearchMs, double? RecallVsExact, int GalleryCount, int EfSearchUsed);
 
+/// <summary>
+/// One person of a people search (<see cref="MatchService.SearchPeople"/>): their closest face to the probe, how many
+/// of their faces were among the faces fetched, and the honest rating of that distance at this rank.
+/// </summary>
+/// <param name="Rank">1 for the closest person.</param>
+/// <param name="PersonId">The person's id in the store.</param>
+/// <param name="Person">Display name.</param>
+/// <param name="BestFaceId">Their closest face (thumbnail: <c>/api/faces/{id}/thumbnail</c>).</param>
+/// <param name="BestPhotoId">The photo holding that face.</param>
+/// <param name="BestDistance">Cosine distance (0–2) of their closest face.</param>
+/// <param name="NearFaces">Their faces among the fetched neighbours (all within the search's reach).</param>
+/// <param name="StrangerPercentile">Share (0–1) of strangers' <paramref name="Rank"/>-th look-alikes that are farther
+/// (<see cref="GallerySnapshot.StrangerPercentileAtRank"/>); null when the gallery is too small to rate.</param>
+public sealed record PersonMatch(int Rank, long PersonId, string Person, float BestDistance, long BestFaceId, long BestPhotoId, int NearFaces, double? StrangerPercentile);
+
+/// <summary>A people search: the distinct people, best first, and the face search behind them.</summary>
+public sealed record PeopleOutcome(IReadOnlyList<PersonMatch> People, SearchOutcome Faces);
+
 /// <summary>Analyses probe photos and searches descriptors in the live gallery. Thread-safe singleton; stores nothing.</summary>
 public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDescriptorModel model)
 {
@@ -67,6 +85,42 @@ public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDe
             }
         }
         return new SearchOutcome(matches, stats, searchMs, recall, snapshot.Count, ef);
+    }
+
+    /// <summary>
+    /// The <paramref name="people"/> nearest distinct people: fetches 4 × people + 16 nearest faces (at most
+    /// <see cref="GalleryLimits.MaxK"/>), doubling while they hold fewer people than asked and the gallery has more,
+    /// then keeps each person's closest face. Ratings compare rank r with strangers' r-th look-alikes.
+    /// </summary>
+    /// <param name="descriptor"><c>float[Dimension]</c>.</param>
+    /// <param name="people">1 to <see cref="StrangerDistribution.MaxRank"/>.</param>
+    /// <param name="efSearch">0 (index default) or the candidate list size (raised to the faces fetched).</param>
+    /// <param name="measureRecall">Also run the exact search and report recall over the faces fetched.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="people"/> out of range.</exception>
+    /// <exception cref="ArgumentException">The descriptor is not a valid descriptor (see <see cref="Search"/>).</exception>
+    public PeopleOutcome SearchPeople(ReadOnlySpan<float> descriptor, int people, int efSearch = 0, bool measureRecall = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(people, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(people, StrangerDistribution.MaxRank);
+        var snapshot = gallery.Current;
+        var fetch = Math.Min(GalleryLimits.MaxK, 4 * people + 16);
+        while (true)
+        {
+            var faces = Search(descriptor, fetch, efSearch, measureRecall);
+            var distinct = faces.Matches.Select(m => m.PersonId).Distinct().Count();
+            if (distinct >= people || fetch >= GalleryLimits.MaxK || fetch >= faces.GalleryCount)
+            {
+                var ranked = faces.Matches.GroupBy(m => m.PersonId)
+                    .Select(g => (Best: g.MinBy(m => m.Distance)!, Count: g.Count()))
+                    .OrderBy(p => p.Best.Distance).ThenBy(p => p.Best.Person, StringComparer.Ordinal)
+                    .Take(people)
+                    .Select((p, i) => new PersonMatch(i + 1, p.Best.PersonId, p.Best.Person, p.Best.Distance, p.Best.FaceId, p.Best.PhotoId, p.Count,
+                        snapshot.StrangerPercentileAtRank(p.Best.Distance, i + 1)))
+                    .ToList();
+                return new PeopleOutcome(ranked, faces);
+            }
+            fetch = Math.Min(GalleryLimits.MaxK, fetch * 2);
+        }
     }
 
     /// <summary>The exact distance (cosine, 0–2) from <paramref name="descriptor"/> to one gallery face, or null when it is not in the live index.</summary>

@@ -42,6 +42,56 @@ public static class StrangerDistribution
         return list.ToArray();
     }
 
+    /// <summary>Look-alike ranks rated per rank by <see cref="SampleByRank"/> (the home page's 1–50 people).</summary>
+    public const int MaxRank = GalleryLimits.MaxSliderK;
+
+    /// <summary>
+    /// Per look-alike rank, what strangers get: <c>result[r - 1]</c> holds, sorted, the distances (cosine, 0–2) from
+    /// each of up to <see cref="Samples"/> sampled faces (fixed seed) to the <em>r</em>-th nearest other person (that
+    /// person's closest face; exact search), for r = 1…<paramref name="ranks"/>. Rank 1 is <see cref="Sample"/>'s
+    /// distribution. The 2nd card of a result is then compared with strangers' 2nd look-alikes, not with their best
+    /// ones, so a typical 2nd card rates near 50 % too. A rank has fewer samples where the exact search's
+    /// <c>4 × ranks + 16</c> nearest faces hold fewer other people.
+    /// </summary>
+    /// <param name="snapshot">The gallery.</param>
+    /// <param name="ranks">1 to <see cref="MaxRank"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ranks"/> out of range.</exception>
+    public static float[][] SampleByRank(GallerySnapshot snapshot, int ranks)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ranks, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ranks, MaxRank);
+        var (labels, count) = snapshot.RowView();
+        var random = new Random(17);
+        var samples = Math.Min(Samples, count);
+        var lists = Enumerable.Range(0, ranks).Select(_ => new List<float>(samples)).ToArray();
+        var seen = new HashSet<long>();
+        for (var s = 0; s < samples; s++)
+        {
+            var row = count <= Samples ? s : random.Next(count);
+            var label = labels[row];
+            if (!snapshot.Faces.TryGetValue(label, out var face) || snapshot.VectorOf(label) is not { } q)
+            {
+                continue;
+            }
+            var personId = face.PersonId;
+            var nearest = snapshot.ExactSearch(q, 4 * ranks + 16, l => snapshot.Faces.TryGetValue(l, out var f) && f.PersonId != personId);
+            seen.Clear();
+            foreach (var n in nearest)
+            {
+                if (snapshot.Faces.TryGetValue(n.Label, out var other) && seen.Add(other.PersonId))
+                {
+                    lists[seen.Count - 1].Add(n.Distance);
+                    if (seen.Count == ranks)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        return lists.Select(l => { l.Sort(); return l.ToArray(); }).ToArray();
+    }
+
     /// <summary>Share (0–1) of <paramref name="sorted"/> farther than <paramref name="distance"/>; null with fewer than <see cref="MinSamples"/>.</summary>
     public static double? Percentile(float[] sorted, float distance)
     {

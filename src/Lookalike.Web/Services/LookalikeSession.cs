@@ -7,11 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace Lookalike.Web.Services;
 
-/// <summary>A face of the probe photo: its box (upright-image pixels) and descriptor.</summary>
-public sealed record ProbeFace(int Index, FaceBox Box, float Score, float[] Descriptor);
-
-/// <summary>Matches of one gallery person: best distance, how many of their photos matched, and the closest face.</summary>
-public sealed record PersonGroup(long PersonId, string Person, float BestDistance, int MatchingPhotos, long BestFaceId, double? StrangerPercentile);
+/// <summary>A face of the probe photo: its box (upright-image pixels), descriptor and aligned face chip (112×112 JPEG data URL).</summary>
+public sealed record ProbeFace(int Index, FaceBox Box, float Score, float[] Descriptor, string ChipDataUrl);
 
 /// <summary>
 /// The home page's state for one circuit (scoped): the probe photo in memory only (never written), its faces, the selected
@@ -40,7 +37,7 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
     /// <summary>Index into <see cref="Faces"/> of the face being matched; -1 when none.</summary>
     public int SelectedFace { get; private set; } = -1;
 
-    /// <summary>Neighbours to fetch (1–<see cref="GalleryLimits.MaxSliderK"/>). Defaults to 10.</summary>
+    /// <summary>Distinct people to show (1–<see cref="GalleryLimits.MaxSliderK"/>). Defaults to 10.</summary>
     public int K { get; private set; } = 10;
 
     private float? _maxDistance;
@@ -67,8 +64,26 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
     /// <summary>Per-stage times of the last photo.</summary>
     public StageTimings? Timings { get; private set; }
 
-    /// <summary>The last search of the selected face.</summary>
-    public SearchOutcome? Outcome { get; private set; }
+    /// <summary>The face search behind the last people search of the selected face.</summary>
+    public SearchOutcome? Outcome => _people?.Faces;
+
+    private PeopleOutcome? _people;
+
+    /// <summary>When the last search ran (UTC), so that a repeated search of the same photo is visible.</summary>
+    public DateTimeOffset? SearchedAt { get; private set; }
+
+    /// <summary>Whether the Advanced panel (sliders, histogram, timings) is open; kept for the circuit. Closed by default.</summary>
+    public bool AdvancedOpen { get; set; }
+
+    /// <summary>Median distance of strangers' best look-alikes (cosine), the scale a card's distance is read against; null when unrated.</summary>
+    public float? TypicalStrangerDistance
+    {
+        get
+        {
+            var strangers = index.Current.StrangerDistances();
+            return strangers.Length < StrangerDistribution.MinSamples ? null : strangers[strangers.Length / 2];
+        }
+    }
 
     /// <summary>A message for the results area (rejected photo, no face, empty gallery), or null.</summary>
     public string? Message { get; private set; }
@@ -82,25 +97,11 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
     /// <summary>Photos analysed in this circuit (live frames included).</summary>
     public int PhotosAnalysed { get; private set; }
 
-    /// <summary>Matches within <see cref="MaxDistance"/>.</summary>
-    public IReadOnlyList<FaceMatch> VisibleMatches => Outcome?.Matches.Where(m => m.Distance <= MaxDistance).ToList() ?? [];
-
-    /// <summary>Visible matches grouped by person, best first.</summary>
-    public IReadOnlyList<PersonGroup> Groups => GroupByPerson(VisibleMatches);
+    /// <summary>The <see cref="K"/> nearest distinct people whose closest face is within <see cref="MaxDistance"/>, best first.</summary>
+    public IReadOnlyList<PersonMatch> People => _people?.People.Where(p => p.BestDistance <= MaxDistance).ToList() ?? [];
 
     /// <summary>The gallery's distribution of strangers' best-match distances (sorted), for the histogram.</summary>
     public IReadOnlyList<float> StrangerDistances => index.Current.StrangerDistances();
-
-    /// <summary>Groups matches by person (best distance, number of matching photos), ordered by best distance then name.</summary>
-    public static IReadOnlyList<PersonGroup> GroupByPerson(IEnumerable<FaceMatch> matches) =>
-        matches.GroupBy(m => m.PersonId)
-            .Select(g =>
-            {
-                var best = g.MinBy(m => m.Distance)!;
-                return new PersonGroup(g.Key, best.Person, best.Distance, g.Select(m => m.PhotoId).Distinct().Count(), best.FaceId, best.StrangerPercentile);
-            })
-            .OrderBy(g => g.BestDistance).ThenBy(g => g.Person, StringComparer.Ordinal)
-            .ToList();
 
     /// <summary>Subscribes to changes; dispose the result to unsubscribe.</summary>
     public IDisposable NotifyOnChange(Action callback)
@@ -181,7 +182,7 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
             PhotoDataUrl = "data:image/jpeg;base64," + Convert.ToBase64String(jpeg);
             PhotoWidth = analysis.Image.Width;
             PhotoHeight = analysis.Image.Height;
-            Faces = analysis.Faces.Select((f, i) => new ProbeFace(i, f.Detection.Box, f.Detection.Score, f.Descriptor)).ToList();
+            Faces = analysis.Faces.Select((f, i) => new ProbeFace(i, f.Detection.Box, f.Detection.Score, f.Descriptor, "data:image/jpeg;base64," + Convert.ToBase64String(f.ThumbnailJpeg))).ToList();
             Timings = analysis.Timings;
             SelectedFace = Faces.Count == 0 ? -1 : keepSelection && SelectedFace >= 0 && SelectedFace < Faces.Count ? SelectedFace : 0;
             Message = null;
@@ -193,7 +194,7 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
             PhotoDataUrl = null;
             Faces = [];
             SelectedFace = -1;
-            Outcome = null;
+            _people = null;
             Timings = null;
             Message = ImageRejectionText.Sentence(ex);
             MessageIsError = true;
@@ -202,8 +203,8 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
         {
             // An unexpected pipeline failure must not take the circuit down: say so and keep the page usable.
             logger.LogError(ex, "Analysing a {Bytes}-byte photo failed", bytes.Length);
-            Outcome = null;
-            Message = "The photo could not be analysed (" + ex.GetType().Name + "). Try another photo.";
+            _people = null;
+            Message = "Something went wrong while analysing this photo. Try another photo; if it keeps happening, the server's log says why.";
             MessageIsError = true;
         }
         finally
@@ -225,7 +226,7 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
         Notify();
     }
 
-    /// <summary>Sets k (clamped to 1–<see cref="GalleryLimits.MaxSliderK"/>) and searches again.</summary>
+    /// <summary>Sets the number of people k (clamped to 1–<see cref="GalleryLimits.MaxSliderK"/>) and searches again.</summary>
     public void SetK(int k)
     {
         K = Math.Clamp(k, 1, GalleryLimits.MaxSliderK);
@@ -254,9 +255,10 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
         PhotoDataUrl = null;
         Faces = [];
         SelectedFace = -1;
-        Outcome = null;
+        _people = null;
         Timings = null;
         Message = null;
+        SearchedAt = null;
         Notify();
     }
 
@@ -264,7 +266,7 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
     {
         if (SelectedFace < 0 || SelectedFace >= Faces.Count)
         {
-            Outcome = null;
+            _people = null;
             if (PhotoDataUrl is not null && Faces.Count == 0)
             {
                 Message = "No face detected — try a photo where a face is clearly visible.";
@@ -272,8 +274,9 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
             }
             return;
         }
-        Outcome = matcher.Search(Faces[SelectedFace].Descriptor, K, EfSearch);
-        if (Outcome.GalleryCount == 0)
+        _people = matcher.SearchPeople(Faces[SelectedFace].Descriptor, K, EfSearch);
+        SearchedAt = DateTimeOffset.UtcNow;
+        if (_people.Faces.GalleryCount == 0)
         {
             Message = index.Status.State is IndexState.Loading or IndexState.Rebuilding
                 ? "The gallery index is still loading — try again in a moment."

@@ -68,8 +68,17 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
 
             Assert.Equal(probe.Person, await first.GetAttributeAsync("data-person"));
             Assert.Equal(1, await page.Locator("[data-testid=face-box]").CountAsync());
-            Assert.Contains("recall vs exact", await page.Locator("[data-testid=timings-strip]").InnerTextAsync(), StringComparison.Ordinal);
+            // the timings sit in the Advanced panel, closed by default
+            Assert.False(await page.Locator("[data-testid=timings-strip]").IsVisibleAsync());
+            await page.GetByText("Advanced:").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=timings-strip]")).ToContainTextAsync("recall vs exact");
             await BrowserApp.DocScreenshotAsync(page, "home.png");
+
+            // k counts people: k = 5 shows five cards with five different names
+            await page.Locator("[data-testid=search-controls] input[type=range]").First.FillAsync("5");
+            await Assertions.Expect(page.Locator("[data-testid=match-card]")).ToHaveCountAsync(5);
+            var names = await page.Locator("[data-testid=match-card]").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.person)");
+            Assert.Equal(5, names.Distinct().Count());
 
             // The same file chosen again runs again.
             await UploadAsync(page, probe.Path);
@@ -289,6 +298,56 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         // The pick is stored; put the shared gallery's default back for the other tests.
         app.Factory.Services.GetRequiredService<LiveGallery>().SetDefaultEfSearch(64);
     }
+
+    [BrowserFact]
+    public async Task DropZone_RealDragOfAFile_ProducesCards_SameFileAgainSearchesAgain()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+        var probe = gallery.HeldBack[1];
+
+        await BrowserApp.RunAsync(page, nameof(DropZone_RealDragOfAFile_ProducesCards_SameFileAgainSearchesAgain), async () =>
+        {
+            await OpenHomeAsync(page);
+            var box = (await page.Locator("[data-testid=drop-zone]").BoundingBoxAsync())!;
+            var cdp = await page.Context.NewCDPSessionAsync(page);
+
+            // Chromium's own drag path (as a mouse drag from the desktop would): enter, over, drop on the zone
+            async Task DragAsync(string type, double x, double y) => await cdp.SendAsync("Input.dispatchDragEvent", new Dictionary<string, object>
+            {
+                ["type"] = type,
+                ["x"] = x,
+                ["y"] = y,
+                ["data"] = new Dictionary<string, object> { ["items"] = Array.Empty<object>(), ["files"] = new[] { probe.Path }, ["dragOperationsMask"] = 1 },
+            });
+            var (cx, cy) = (box.X + box.Width / 2, box.Y + box.Height / 2);
+            await DragAsync("dragEnter", cx, cy);
+            await DragAsync("dragOver", cx, cy);
+            await Assertions.Expect(page.Locator("[data-testid=drop-zone]")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("dragging"));
+            await DragAsync("drop", cx, cy);
+
+            var first = page.Locator("[data-testid=match-card]").First;
+            await first.WaitForAsync();
+            Assert.Equal(probe.Person, await first.GetAttributeAsync("data-person"));
+            Assert.Equal(BaseUrlOf(app) + "/", page.Url); // the tab did not navigate to the image
+            await Assertions.Expect(page.Locator("[data-testid=drop-zone]")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("dragging"));
+
+            // the same file chosen again runs again
+            var before = await FramesAsync(page);
+            await page.Locator("input[data-testid=upload]").SetInputFilesAsync(probe.Path);
+            await page.WaitForFunctionAsync("n => +document.querySelector('[data-testid=frames-analysed]').dataset.count > n", before);
+            before = await FramesAsync(page);
+            await page.Locator("input[data-testid=upload]").SetInputFilesAsync(probe.Path);
+            await page.WaitForFunctionAsync("n => +document.querySelector('[data-testid=frames-analysed]').dataset.count > n", before);
+
+            // the zone takes keyboard focus and shows it
+            await page.Locator("input[data-testid=upload]").FocusAsync();
+            var outline = await page.Locator("[data-testid=drop-zone]").EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle");
+            Assert.Equal("solid", outline);
+        });
+    }
+
+    private static string BaseUrlOf(BrowserApp app) => app.BaseUrl;
 
     [BrowserFact]
     public async Task Anonymous_SeesNoAdminControls_AndGalleryAsksForSignIn()

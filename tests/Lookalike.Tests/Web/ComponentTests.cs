@@ -34,7 +34,7 @@ public sealed class ComponentTests : IAsyncLifetime
     private IRenderedComponent<T> Render<T>(Action<ComponentParameterCollectionBuilder<T>> parameters) where T : Microsoft.AspNetCore.Components.IComponent =>
         _ctx.Render(parameters);
 
-    private static ProbeFace Face(int index, float x) => new(index, new FaceBox(x, 10, 50, 60), 0.9f, new float[128]);
+    private static ProbeFace Face(int index, float x) => new(index, new FaceBox(x, 10, 50, 60), 0.9f, new float[128], "data:image/jpeg;base64,AA==");
 
     [Fact]
     public void FaceOverlay_TwoFaces_BoxesDrawnAndSelectedMarked()
@@ -68,38 +68,50 @@ public sealed class ComponentTests : IAsyncLifetime
     }
 
     [Fact]
-    public void MatchGallery_Groups_OneCardPerPersonWithDistance()
+    public void MatchGallery_People_HeadlineThenOneCardPerPerson()
     {
-        var groups = LookalikeSession.GroupByPerson([
-            new FaceMatch(1, 11, 100, "Ada Lovelace", 0.10f, 0.995),
-            new FaceMatch(2, 12, 100, "Ada Lovelace", 0.20f, 0.9),
-            new FaceMatch(3, 13, 200, "Grace Hopper", 0.15f, 0.5),
-        ]);
+        PersonMatch[] people =
+        [
+            new(1, 100, "Ada Lovelace", 0.10f, 1, 11, 2, 0.995),
+            new(2, 200, "Grace Hopper", 0.15f, 3, 13, 1, 0.5),
+        ];
 
-        var cut = Render<MatchGallery>(p => p.Add(c => c.Groups, groups));
+        var cut = Render<MatchGallery>(p => p.Add(c => c.People, people).Add(c => c.ProbeChip, "data:image/jpeg;base64,AA==").Add(c => c.TypicalStrangerDistance, 0.12f));
         var cards = cut.FindAll("[data-testid=match-card]");
 
         Assert.Equal(["Ada Lovelace", "Grace Hopper"], cards.Select(c => c.GetAttribute("data-person")));
-        Assert.Contains("2 photos", cards[0].TextContent, StringComparison.Ordinal);
+        Assert.Equal("You look most like Ada Lovelace", cut.Find("[data-testid=best-match-headline]").TextContent);
+        Assert.Equal("data:image/jpeg;base64,AA==", cut.Find("[data-testid=probe-chip]").GetAttribute("src"));
+        Assert.Contains("2 near photos", cards[0].TextContent, StringComparison.Ordinal);
         Assert.Contains("0.100", cards[0].TextContent, StringComparison.Ordinal);
-        Assert.Contains("typical for a stranger", cards[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("strangers' best look-alikes sit near 0.120", cards[0].TextContent, StringComparison.Ordinal); // the scale is explained
+        Assert.Contains("Exceptional resemblance", cards[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("Typical (50", cards[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("strangers' 2nd look-alikes", cards[1].QuerySelector("[data-testid=match-similarity]")!.GetAttribute("title"), StringComparison.Ordinal); // rated at its own rank
     }
 
     [Fact]
-    public void MatchGallery_NoGroups_ShowsEmptyText()
+    public void MatchGallery_NoPeople_ShowsEmptyText()
     {
-        var cut = Render<MatchGallery>(p => p.Add(c => c.Groups, []));
+        var cut = Render<MatchGallery>(p => p.Add(c => c.People, []));
 
-        Assert.Contains("No matches", cut.Find("[data-testid=no-matches]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("No look-alikes", cut.Find("[data-testid=no-matches]").TextContent, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData(null, "gallery too small")]
-    [InlineData(0.5, "typical for a stranger")]
-    [InlineData(0.995, "strong")]
-    public void Similarity_Percentile_IsWordedHonestly(double? percentile, string expected)
+    [InlineData(null, 1, "gallery too small")]
+    [InlineData(0.5, 1, "Typical: about what a stranger gets")]
+    [InlineData(0.5, 3, "strangers' 3rd look-alikes")]
+    [InlineData(0.1, 1, "Faint")]
+    [InlineData(0.93, 1, "Strong resemblance")]
+    [InlineData(0.995, 1, "Exceptional resemblance")]
+    public void Similarity_PercentileAtRank_IsWordedHonestly(double? percentile, int rank, string expected)
     {
-        Assert.Contains(expected, MatchGallery.Similarity(percentile), StringComparison.Ordinal);
+        Assert.Contains(expected, MatchGallery.Similarity(percentile, rank), StringComparison.Ordinal);
+        if (percentile is >= 0.3 and < 0.7)
+        {
+            Assert.DoesNotContain("resemblance", MatchGallery.Similarity(percentile, rank), StringComparison.Ordinal); // a stranger's result does not sound like a match
+        }
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed class HomePageTests(LfwGalleryFixture gallery) : IAsyncLifetime
         cut.FindAll("input[type=range]")[1].Input("0");
 
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=match-card]")));
-        Assert.Contains("No matches within the distance limit", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("No look-alikes within the distance limit", cut.Markup, StringComparison.Ordinal);
     }
 
     [SharedDataFact("bugs/inputs")]

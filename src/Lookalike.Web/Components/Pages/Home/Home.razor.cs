@@ -11,12 +11,18 @@ public sealed partial class Home
     /// <summary>What the picker offers: the formats the server decodes (HEIC is refused with a message).</summary>
     private const string Accept = "image/jpeg,image/png,image/webp,image/bmp,image/gif,.jpg,.jpeg,.png,.webp,.bmp,.gif";
 
-    private MudFileUpload<IBrowserFile>? _upload;
+    private ElementReference _dropZone;
+    private IJSObjectReference? _uploadModule;
+    private IJSObjectReference? _dropHandle;
     private IDisposable? _subscription;
     private IJSObjectReference? _module;
     private IJSObjectReference? _pasteHandle;
     private DotNetObjectReference<Home>? _self;
     private bool _interactive;
+    private bool _reveal;
+
+    /// <summary>The selected face's aligned chip (data URL), for the headline.</summary>
+    private string? SelectedChip => Session.SelectedFace >= 0 && Session.SelectedFace < Session.Faces.Count ? Session.Faces[Session.SelectedFace].ChipDataUrl : null;
 
     [Inject] private LookalikeSession Session { get; set; } = default!;
 
@@ -41,8 +47,23 @@ public sealed partial class Home
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/webcam.js");
             _pasteHandle = await _module.InvokeAsync<IJSObjectReference>("registerPaste", _self);
+            _uploadModule = await JS.InvokeAsync<IJSObjectReference>("import", "./js/upload.js");
+            _dropHandle = await _uploadModule.InvokeAsync<IJSObjectReference>("attach", _dropZone);
             _interactive = true;
             StateHasChanged();
+        }
+        else if (_reveal && _dropHandle is not null && Session.People.Count > 0)
+        {
+            // After an upload (not live frames) bring the results into view: on a phone they sit below the photo.
+            _reveal = false;
+            try
+            {
+                await _dropHandle.InvokeVoidAsync("reveal", "#results");
+            }
+            catch (JSDisconnectedException)
+            {
+                // circuit gone
+            }
         }
     }
 
@@ -53,12 +74,20 @@ public sealed partial class Home
         if (Session.CheckSize(file.Size) && Session.AdmitUpload())
         {
             await using var stream = file.OpenReadStream(maxAllowedSize: Session.MaxUploadBytes);
+            _reveal = true;
             await Session.AnalyzeAsync(stream);
         }
-        // Clearing lets the same file be chosen again and run again.
-        if (_upload is not null)
+        // Emptying the input lets the same file be chosen again and run again.
+        if (_dropHandle is not null)
         {
-            await _upload.ClearAsync();
+            try
+            {
+                await _dropHandle.InvokeVoidAsync("reset");
+            }
+            catch (JSDisconnectedException)
+            {
+                // circuit gone
+            }
         }
     }
 
@@ -77,6 +106,7 @@ public sealed partial class Home
                 return;
             }
             await using var stream = await image.OpenReadStreamAsync(maxAllowedSize: Session.MaxUploadBytes);
+            _reveal = true;
             await Session.AnalyzeAsync(stream);
         }
     }
@@ -95,6 +125,15 @@ public sealed partial class Home
             if (_pasteHandle is not null)
             {
                 await _pasteHandle.DisposeAsync();
+            }
+            if (_dropHandle is not null)
+            {
+                await _dropHandle.InvokeVoidAsync("dispose");
+                await _dropHandle.DisposeAsync();
+            }
+            if (_uploadModule is not null)
+            {
+                await _uploadModule.DisposeAsync();
             }
         }
         catch (JSDisconnectedException)
