@@ -3,6 +3,7 @@ using Lookalike.Gallery;
 using Lookalike.Web.Api;
 using Lookalike.Web.Components;
 using Lookalike.Web.Gallery;
+using Lookalike.Web.Observability;
 using Lookalike.Web.Security;
 using Lookalike.Web.Services;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -77,6 +78,7 @@ public static class LookalikeExtensions
         builder.Services.AddScoped<LookalikeSession>();
         builder.Services.AddLookalikeAdmin();
         builder.Services.AddLookalikeRateLimits(builder.Configuration);
+        builder.Services.AddLookalikeObservability();
         return builder;
     }
 
@@ -107,6 +109,7 @@ public static class LookalikeExtensions
         app.MapLookalikeApi();
         app.MapLookalikeAdminApi();
         app.MapLookalikeAccount();
+        app.MapLookalikeObservability();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -30,7 +30,7 @@ public sealed record PersonMatch(int Rank, long PersonId, string Person, float B
 public sealed record PeopleOutcome(IReadOnlyList<PersonMatch> People, SearchOutcome Faces);
 
 /// <summary>Analyses probe photos and searches descriptors in the live gallery. Thread-safe singleton; stores nothing.</summary>
-public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDescriptorModel model)
+public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDescriptorModel model, GalleryMetrics metrics)
 {
     /// <summary>How many faces the live index holds now.</summary>
     public int GalleryCount => gallery.Current.Count;
@@ -44,7 +44,12 @@ public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDe
 
     /// <summary>Decodes, detects and embeds every face of a probe photo (largest first).</summary>
     /// <exception cref="ImageRejectedException">The bytes are not a usable image; <see cref="ImageRejectionText"/> words the reason.</exception>
-    public FaceAnalysis Analyze(ReadOnlySpan<byte> photo) => pipeline.Analyze(photo);
+    public FaceAnalysis Analyze(ReadOnlySpan<byte> photo)
+    {
+        var analysis = pipeline.Analyze(photo);
+        metrics.RecordPipeline(analysis.Timings);
+        return analysis;
+    }
 
     /// <summary>
     /// The k nearest gallery faces of <paramref name="descriptor"/>; efSearch ≤ 0 uses the index default, and efSearch &lt; k is
@@ -70,6 +75,7 @@ public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDe
         var stopwatch = Stopwatch.StartNew();
         var neighbors = snapshot.Index.Search(descriptor, k, ef, null, out var stats);
         var searchMs = stopwatch.Elapsed.TotalMilliseconds;
+        metrics.RecordSearch(searchMs, stats);
         double? recall = null;
         if (measureRecall)
         {
