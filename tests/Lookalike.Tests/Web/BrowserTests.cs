@@ -350,6 +350,27 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     private static string BaseUrlOf(BrowserApp app) => app.BaseUrl;
 
     [BrowserFact]
+    public async Task DarkScheme_FollowedByDefault_ToggleWinsAndIsKept()
+    {
+        var app = await gallery.BrowserAsync();
+        var context = await app.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseUrl, ColorScheme = ColorScheme.Dark });
+        var page = await context.NewPageAsync();
+        const string Brightness = "() => { const m = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number); return m[0] + m[1] + m[2]; }";
+
+        await BrowserApp.RunAsync(page, nameof(DarkScheme_FollowedByDefault_ToggleWinsAndIsKept), async () =>
+        {
+            await OpenHomeAsync(page);
+            await page.WaitForFunctionAsync($"({Brightness})() < 200"); // the browser prefers dark: the page is dark
+            await page.Locator("[data-testid=theme-toggle]").ClickAsync();
+            await page.WaitForFunctionAsync($"({Brightness})() > 600"); // the visitor chose light
+            await page.ReloadAsync();
+            await page.Locator("[data-interactive=true]").WaitForAsync();
+            await page.WaitForTimeoutAsync(500);
+            Assert.True(await page.EvaluateAsync<int>(Brightness) > 600); // and the choice is kept
+        });
+    }
+
+    [BrowserFact]
     public async Task Anonymous_SeesNoAdminControls_AndGalleryAsksForSignIn()
     {
         var app = await gallery.BrowserAsync();

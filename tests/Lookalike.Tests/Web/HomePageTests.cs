@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components.Web;
 using Bunit;
 using Lookalike.Tests.Gallery;
 using Lookalike.Tests.Infrastructure;
@@ -86,6 +87,18 @@ public sealed class HomePageTests(LfwGalleryFixture gallery) : IAsyncLifetime
 
         cut.WaitForAssertion(() => Assert.Equal("true", cut.FindAll("[data-testid=face-box]")[1].GetAttribute("aria-pressed")));
         Assert.NotEqual(before, cut.Find("[data-testid=match-card]").TextContent);
+    }
+
+    [SharedDataFact("bugs/inputs")]
+    public async Task FaceBox_EnterOnFocusedBox_SelectsIt()
+    {
+        var cut = await RenderWithPhotoAsync(Path.Combine(TestPaths.BugInputs, "b12_two_faces_large_left_small_right.jpg"));
+        var box = cut.FindAll("[data-testid=face-box]")[1];
+        Assert.Equal("0", box.GetAttribute("tabindex")); // reachable with Tab
+
+        box.KeyDown(new KeyboardEventArgs { Key = "Enter" });
+
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.FindAll("[data-testid=face-box]")[1].GetAttribute("aria-pressed")));
     }
 
     [SharedDataFact("bugs/inputs")]

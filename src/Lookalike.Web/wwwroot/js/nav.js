@@ -13,3 +13,9 @@ document.addEventListener('keydown', e => {
         menu.querySelector('summary')?.focus();
     }
 });
+
+// The visitor's light/dark choice (MainLayout's toggle), kept in this browser; null when never chosen.
+window.lookalikeTheme = {
+    get: () => { try { return localStorage.getItem('lookalike.theme'); } catch { return null; } },
+    set: value => { try { localStorage.setItem('lookalike.theme', value); } catch { /* private mode */ } },
+};
