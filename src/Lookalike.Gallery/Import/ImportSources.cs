@@ -329,11 +329,19 @@ public static partial class ImportSources
             return "";
         }
         var top = first[..(slash + 1)];
-        // Only strip it when every file is below it and below it are further folders (the person folders).
-        return visible.All(f => f.StartsWith(top, StringComparison.Ordinal) && f.AsSpan(top.Length).Contains('/'))
+        // Only strip it when every file is below it and below it are further folders (the person folders). A loose
+        // file in the top folder that is not a photo by its name (notes.txt, README.md) does not stop that: it is
+        // then skipped on its own instead of turning the whole archive into one person named after the top folder.
+        return visible.All(f => f.StartsWith(top, StringComparison.Ordinal) && (f.AsSpan(top.Length).Contains('/') || !LooksLikePhoto(f)))
+            && visible.Any(f => f.AsSpan(top.Length).Contains('/'))
             ? top
             : "";
     }
+
+    /// <summary>File extensions of the formats the decoder reads (JPEG, PNG, WebP, BMP, GIF).</summary>
+    private static readonly string[] PhotoExtensions = [".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".gif"];
+
+    private static bool LooksLikePhoto(string path) => PhotoExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// A source path as shown to people (web pages, skip reasons): the file and the folder it is in

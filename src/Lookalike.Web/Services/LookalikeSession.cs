@@ -15,7 +15,7 @@ public sealed record ProbeFace(int Index, FaceBox Box, float Score, float[] Desc
 /// face, the search settings (k, maximum distance, efSearch) and the latest results. Components subscribe with
 /// <see cref="NotifyOnChange"/> and stay thin.
 /// </summary>
-public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IOptions<LookalikeOptions> options, UploadRateLimiter uploadLimits, ILogger<LookalikeSession> logger) : IDisposable
+public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IGalleryStore store, IOptions<LookalikeOptions> options, UploadRateLimiter uploadLimits, ILogger<LookalikeSession> logger) : IDisposable
 {
     private readonly List<Action> _listeners = [];
     private readonly System.Threading.RateLimiting.RateLimiter? _uploads = uploadLimits.CreateForCircuit();
@@ -247,6 +247,22 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IO
         EfSearch = Math.Clamp(efSearch, 1, GalleryLimits.MaxEfSearch);
         Search();
         Notify();
+    }
+
+    /// <summary>
+    /// The result card of the current best match as PNG bytes (<see cref="ResultCard"/>: your face chip beside theirs,
+    /// the names, the rating), made in memory for a download; null when there is no match or their face is gone.
+    /// </summary>
+    public byte[]? ResultCardPng()
+    {
+        var best = People.FirstOrDefault();
+        if (best is null || SelectedFace < 0 || SelectedFace >= Faces.Count || store.GetThumbnail(best.BestFaceId) is not { } theirs)
+        {
+            return null;
+        }
+        var url = Faces[SelectedFace].ChipDataUrl;
+        var chip = Convert.FromBase64String(url[(url.IndexOf(',', StringComparison.Ordinal) + 1)..]);
+        return ResultCard.RenderPng(chip, theirs, best);
     }
 
     /// <summary>Forgets the photo (nothing else to delete: nothing was written).</summary>

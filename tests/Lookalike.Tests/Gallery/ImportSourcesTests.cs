@@ -96,6 +96,46 @@ public sealed class ImportSourcesTests
         Assert.True(entries.First(e => e.Read is not null).Read!().Length > 1000);
     }
 
+    [SharedDataFact("bugs/inputs/b17_gallery_lfw_style")]
+    public void Enumerate_ZipWithTopFolderAndALooseTextFile_PeopleStillComeFromSubfolders()
+    {
+        // Zip_Top/{Test_Alice,Test_Bob,Test_Carol}/*.jpg plus Zip_Top/notes.txt once imported as ONE person "Zip Top".
+        using var temp = new TempDirectory();
+        var zipPath = Path.Combine(temp.Path, "people.zip");
+        using (var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create))
+        {
+            foreach (var person in new[] { "Test_Alice", "Test_Bob", "Test_Carol" })
+            {
+                zip.CreateEntryFromFile(Path.Combine(B17Lfw, "Person_A", "Person_A_0001.jpg"), $"Zip_Top/{person}/{person}_0001.jpg");
+            }
+            using var notes = new StreamWriter(zip.CreateEntry("Zip_Top/notes.txt").Open());
+            notes.Write("collected for the tests");
+        }
+
+        var entries = ImportSources.Enumerate(zipPath, ImportFormat.Folder);
+
+        var people = entries.Where(e => e.Read is not null && e.SourcePath.EndsWith(".jpg", StringComparison.Ordinal)).Select(e => e.Person!).Order(StringComparer.Ordinal);
+        Assert.Equal(["Test Alice", "Test Bob", "Test Carol"], people);
+        Assert.DoesNotContain(entries, e => e.Person == "Zip Top");
+    }
+
+    [SharedDataFact("bugs/inputs/b17_gallery_lfw_style")]
+    public void Enumerate_ZipWithTopFolderHoldingALoosePhoto_TopFolderIsAPerson()
+    {
+        // a photo loose in the top folder means the top folder is itself a person's folder: nothing is stripped
+        using var temp = new TempDirectory();
+        var zipPath = Path.Combine(temp.Path, "people.zip");
+        using (var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create))
+        {
+            zip.CreateEntryFromFile(Path.Combine(B17Lfw, "Person_A", "Person_A_0001.jpg"), "Jane_Doe/a.jpg");
+            zip.CreateEntryFromFile(Path.Combine(B17Lfw, "Person_A", "Person_A_0001.jpg"), "Jane_Doe/more/b.jpg");
+        }
+
+        var entries = ImportSources.Enumerate(zipPath, ImportFormat.Folder);
+
+        Assert.All(entries.Where(e => e.Read is not null), e => Assert.Equal("Jane Doe", e.Person));
+    }
+
     [Fact]
     public void Enumerate_MissingPath_ThrowsFileNotFound()
     {

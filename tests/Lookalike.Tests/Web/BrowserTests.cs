@@ -227,6 +227,16 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
             await Assertions.Expect(page.Locator("[data-testid=person-name]")).ToHaveTextAsync(probe.Person);
             Assert.True(await page.Locator("[data-testid=person-photo]").CountAsync() >= 2);
             await Assertions.Expect(page.Locator("[data-testid=person-distance]").First).ToContainTextAsync("distance 0.");
+            // your face beside each of theirs, and the way back to the same results
+            Assert.Equal(await page.Locator("[data-testid=person-photo]").CountAsync(), await page.Locator("[data-testid=person-probe-chip]").CountAsync());
+            await page.Locator("[data-testid=back-to-results]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=match-card]").First).ToHaveAttributeAsync("data-person", probe.Person);
+
+            // on a phone the person page does not scroll sideways
+            await page.SetViewportSizeAsync(390, 844);
+            await page.Locator("[data-testid=match-name]").First.ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=person-name]")).ToHaveTextAsync(probe.Person);
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the person page overflows sideways at 390 px");
         });
     }
 
@@ -348,6 +358,37 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     }
 
     private static string BaseUrlOf(BrowserApp app) => app.BaseUrl;
+
+    [BrowserFact]
+    public async Task DownloadResultCard_PngWithBothFacesAndTheName()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+        var probe = gallery.HeldBack[2];
+
+        await BrowserApp.RunAsync(page, nameof(DownloadResultCard_PngWithBothFacesAndTheName), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, probe.Path);
+            await page.Locator("[data-testid=match-card]").First.WaitForAsync();
+            var person = await page.Locator("[data-testid=match-card]").First.GetAttributeAsync("data-person");
+
+            var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=download-card]").ClickAsync());
+            using var temp = new TempDirectory();
+            var file = Path.Combine(temp.Path, download.SuggestedFilename);
+            await download.SaveAsAsync(file);
+
+            Assert.EndsWith(".png", download.SuggestedFilename, StringComparison.Ordinal);
+            var bytes = await File.ReadAllBytesAsync(file);
+            Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, bytes[..4]);
+            using var bitmap = SkiaSharp.SKBitmap.Decode(bytes);
+            Assert.Equal((1200, 630), (bitmap.Width, bitmap.Height));
+            // both faces are on the card: the face pipeline itself finds two
+            var analysis = app.Factory.Services.GetRequiredService<MatchService>().Analyze(bytes);
+            Assert.Equal(2, analysis.Faces.Count);
+            Assert.False(string.IsNullOrEmpty(person));
+        });
+    }
 
     [BrowserFact]
     public async Task DarkScheme_FollowedByDefault_ToggleWinsAndIsKept()

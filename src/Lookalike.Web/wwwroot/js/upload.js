@@ -37,3 +37,16 @@ export function attach(zone) {
 function hasFiles(e) {
     return !!e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files');
 }
+
+// Saves bytes streamed from .NET (a DotNetStreamReference) as a file download named `name`.
+export async function download(name, streamRef) {
+    const blob = new Blob([await streamRef.arrayBuffer()], { type: 'image/png' });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

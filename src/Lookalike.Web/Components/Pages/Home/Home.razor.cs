@@ -91,6 +91,20 @@ public sealed partial class Home
         }
     }
 
+    /// <summary>Sends the result card PNG to the browser as a download (made in memory, never stored).</summary>
+    private async Task DownloadAsync(Lookalike.Gallery.Matching.PersonMatch best)
+    {
+        var png = Session.ResultCardPng();
+        if (png is null || _uploadModule is null)
+        {
+            return;
+        }
+        var name = "lookalike-" + new string(best.Person.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()) + ".png";
+        using var stream = new MemoryStream(png);
+        using var reference = new DotNetStreamReference(stream);
+        await _uploadModule.InvokeVoidAsync("download", name, reference);
+    }
+
     private Task OnFrameAsync(Stream frame, bool live) =>
         live ? Session.AnalyzeAsync(((MemoryStream)frame).ToArray(), keepSelection: true) : Session.AdmitUpload() ? Session.AnalyzeAsync(frame) : Task.CompletedTask;
 
