@@ -97,14 +97,14 @@ public static class AdminEndpoints
         {
             return Results.BadRequest(new ApiError("no_file", "no .zip in the form (field 'archive')"));
         }
-        var temp = Path.Combine(Path.GetTempPath(), $"lookalike-upload-{Guid.NewGuid():N}.zip");
-        await using (var target = File.Create(temp))
+        UploadedArchive archive;
+        await using (var source = file.OpenReadStream())
         {
-            await file.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+            archive = await UploadedArchive.SaveAsync(source, file.FileName, cancellationToken).ConfigureAwait(false);
         }
-        if (!jobs.TryStart(temp, ImportFormat.Auto, () => File.Delete(temp)))
+        if (!jobs.TryStart(archive.Path, ImportFormat.Auto, archive.Delete))
         {
-            File.Delete(temp);
+            archive.Delete();
             return Results.Conflict(new ApiError("import_running", "another import is running"));
         }
         return Results.Accepted("/api/admin/import", Status(jobs));

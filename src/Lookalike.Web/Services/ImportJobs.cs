@@ -63,8 +63,8 @@ public sealed class ImportJobs(GalleryImporter importer, ILogger<ImportJobs> log
             }
             finally
             {
+                cleanup?.Invoke(); // the uploaded archive is gone before the job reports that it ended
                 IsRunning = false;
-                cleanup?.Invoke();
                 Changed?.Invoke();
             }
         }, CancellationToken.None);

@@ -85,6 +85,44 @@ public sealed partial class AdminBoundaryTests : IDisposable
     }
 
     [Fact]
+    public async Task AdminApi_UploadedArchive_SkipsNamedByTheZipNotByAServerTempPath()
+    {
+        var (key, _) = _factory.Services.GetRequiredService<AdminCredentials>().CreateApiKey("script");
+        await _factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
+        using var client = _factory.CreateClient();
+        using var zip = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var entry = new StreamWriter(archive.CreateEntry("Test_Alice/not-a-photo.jpg").Open());
+            entry.Write("plain text, not a JPEG");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/import/archive")
+        {
+            Content = new MultipartFormDataContent { { new ByteArrayContent(zip.ToArray()), "archive", "my people.zip" } },
+        };
+        request.Headers.Authorization = new("Bearer", key);
+        using var started = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+
+        JsonElement status = default;
+        for (var i = 0; i < 200; i++)
+        {
+            using var poll = await client.SendAsync(Request("GET", "/api/admin/import", key));
+            status = await poll.Content.ReadFromJsonAsync<JsonElement>();
+            if (!status.GetProperty("running").GetBoolean() && status.GetProperty("lastSummary").ValueKind == JsonValueKind.Object)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        var skipped = status.GetProperty("lastSummary").GetProperty("skippedFiles").EnumerateArray().Single();
+        Assert.Equal("my people.zip!Test_Alice/not-a-photo.jpg", skipped.GetProperty("source").GetString());
+        Assert.DoesNotContain(Path.GetTempPath(), status.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "lookalike-upload-*"), d => File.Exists(Path.Combine(d, "my people.zip"))); // removed after the import
+    }
+
+    [Fact]
     public async Task AdminApi_ValidKey_SetsEfSearchAndReportsImportState()
     {
         var (key, _) = _factory.Services.GetRequiredService<AdminCredentials>().CreateApiKey("script");

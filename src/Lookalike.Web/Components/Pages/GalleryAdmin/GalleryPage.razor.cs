@@ -88,15 +88,14 @@ public sealed partial class GalleryPage
             return;
         }
         // A gallery archive is import input, not a probe photo: it is kept in a temporary file until the import ends.
-        var temp = Path.Combine(Path.GetTempPath(), $"lookalike-upload-{Guid.NewGuid():N}.zip");
-        await using (var target = File.Create(temp))
+        UploadedArchive archive;
+        await using (var source = e.File.OpenReadStream(MaxZipBytes))
         {
-            await using var source = e.File.OpenReadStream(MaxZipBytes);
-            await source.CopyToAsync(target);
+            archive = await UploadedArchive.SaveAsync(source, e.File.Name);
         }
-        if (!Jobs.TryStart(temp, _format, () => File.Delete(temp)))
+        if (!Jobs.TryStart(archive.Path, _format, archive.Delete))
         {
-            File.Delete(temp);
+            archive.Delete();
             _message = "Another import is running.";
         }
     }
