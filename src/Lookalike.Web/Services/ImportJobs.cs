@@ -46,6 +46,7 @@ public sealed class ImportJobs(GalleryImporter importer, ILogger<ImportJobs> log
             Source = path;
             Progress = null;
             Error = null;
+            LastSummary = null; // the page shows this job's outcome only, never the previous one's beside it
             _cancel?.Dispose();
             _cancel = new CancellationTokenSource();
         }
@@ -59,7 +60,15 @@ public sealed class ImportJobs(GalleryImporter importer, ILogger<ImportJobs> log
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 logger.LogWarning(ex, "Import of {Path} failed", path);
-                Error = ex.Message;
+                Error = ex switch
+                {
+                    // System.IO.Compression's own words ("Central Directory corrupt.") mean nothing to a person
+                    InvalidDataException when ex.TargetSite?.DeclaringType?.Namespace?.StartsWith("System.IO.Compression", StringComparison.Ordinal) == true =>
+                        $"{Path.GetFileName(path)} is not a readable archive: it is damaged, incomplete or another kind of file. Nothing was imported from it.",
+                    InvalidDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException => ex.Message,
+                    IOException => "The import stopped on a read or write error (" + ex.Message + "). What was stored stays; importing again resumes.",
+                    _ => "The import stopped on an unexpected error; the server's log has the details. What was stored stays; importing again resumes.",
+                };
             }
             finally
             {

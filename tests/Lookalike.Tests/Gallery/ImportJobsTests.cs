@@ -37,4 +37,40 @@ public sealed class ImportJobsTests
         Assert.Equal(5, jobs.LastSummary!.Imported);
         Assert.Null(jobs.Error);
     }
+    [Fact]
+    public async Task TryStart_BrokenZipAfterAGoodImport_OnlyThisJobsErrorInPlainWords()
+    {
+        using var temp = new TempDirectory();
+        using var services = GalleryServices.Create(Path.Combine(temp.Path, "data"));
+        using var jobs = new ImportJobs(services.GetRequiredService<GalleryImporter>(), NullLogger<ImportJobs>.Instance);
+        var folder = Directory.CreateDirectory(Path.Combine(temp.Path, "good", "Test_Alice")).FullName;
+        File.Copy(Path.Combine(TestPaths.BugInputs, "b17_gallery_lfw_style", "Person_A", "Person_A_0001.jpg"), Path.Combine(folder, "a.jpg"));
+        var broken = Path.Combine(temp.Path, "broken.zip");
+        await File.WriteAllBytesAsync(broken, [0x50, 0x4B, 0x03, 0x04, 1, 2, 3, 4, 5, 6, 7, 8]); // a zip signature, then nothing
+
+        await RunAsync(jobs, Path.Combine(temp.Path, "good"));
+        Assert.NotNull(jobs.LastSummary);
+        await RunAsync(jobs, broken);
+
+        Assert.Null(jobs.LastSummary); // the earlier job's "Done" is not shown beside this job's error
+        Assert.NotNull(jobs.Error);
+        Assert.StartsWith("broken.zip is not a readable archive", jobs.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Central Directory", jobs.Error, StringComparison.Ordinal);
+    }
+
+    private static async Task RunAsync(ImportJobs jobs, string path)
+    {
+        var done = new TaskCompletionSource();
+        void OnChanged()
+        {
+            if (!jobs.IsRunning)
+            {
+                done.TrySetResult();
+            }
+        }
+        jobs.Changed += OnChanged;
+        Assert.True(jobs.TryStart(path, ImportFormat.Auto));
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        jobs.Changed -= OnChanged;
+    }
 }
