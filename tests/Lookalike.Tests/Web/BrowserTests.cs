@@ -360,6 +360,45 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     private static string BaseUrlOf(BrowserApp app) => app.BaseUrl;
 
     [BrowserFact]
+    public async Task LargePhoto_OverTheUploadLimit_DownscaledInTheBrowserAndMatched()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+        var probe = gallery.HeldBack[0];
+        using var temp = new TempDirectory();
+        // a phone-sized photo (3000 × 3516) as PNG: larger than the 10 MB upload limit, so it only gets through
+        // because the page downscales it before sending
+        var big = Path.Combine(temp.Path, "phone.png");
+        using (var source = SkiaSharp.SKBitmap.Decode(probe.Path))
+        using (var scaled = source.Resize(new SkiaSharp.SKImageInfo(3000, 3516), new SkiaSharp.SKSamplingOptions(SkiaSharp.SKCubicResampler.Mitchell)))
+        {
+            // faint noise (as a phone sensor's) so the PNG does not compress far below a real photo's size
+            var random = new Random(3);
+            var pixels = scaled.GetPixelSpan();
+            for (var i = 0; i < pixels.Length; i++)
+            {
+                if (i % 4 != 3)
+                {
+                    pixels[i] = (byte)Math.Clamp(pixels[i] + random.Next(-6, 7), 0, 255);
+                }
+            }
+            using var data = scaled.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            await File.WriteAllBytesAsync(big, data.ToArray());
+        }
+        Assert.True(new FileInfo(big).Length > 10L * 1024 * 1024, $"test photo is only {new FileInfo(big).Length} bytes");
+
+        await BrowserApp.RunAsync(page, nameof(LargePhoto_OverTheUploadLimit_DownscaledInTheBrowserAndMatched), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, big);
+            var first = page.Locator("[data-testid=match-card]").First;
+            await first.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+            Assert.Equal(probe.Person, await first.GetAttributeAsync("data-person"));
+            Assert.Equal(0, await page.Locator("[data-testid=result-message]").CountAsync());
+        });
+    }
+
+    [BrowserFact]
     public async Task DownloadResultCard_PngWithBothFacesAndTheName()
     {
         var app = await gallery.BrowserAsync();

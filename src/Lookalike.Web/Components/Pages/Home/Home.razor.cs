@@ -48,7 +48,7 @@ public sealed partial class Home
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/webcam.js");
             _pasteHandle = await _module.InvokeAsync<IJSObjectReference>("registerPaste", _self);
             _uploadModule = await JS.InvokeAsync<IJSObjectReference>("import", "./js/upload.js");
-            _dropHandle = await _uploadModule.InvokeAsync<IJSObjectReference>("attach", _dropZone);
+            _dropHandle = await _uploadModule.InvokeAsync<IJSObjectReference>("attach", _dropZone, _self);
             _interactive = true;
             StateHasChanged();
         }
@@ -108,7 +108,7 @@ public sealed partial class Home
     private Task OnFrameAsync(Stream frame, bool live) =>
         live ? Session.AnalyzeAsync(((MemoryStream)frame).ToArray(), keepSelection: true) : Session.AdmitUpload() ? Session.AnalyzeAsync(frame) : Task.CompletedTask;
 
-    /// <summary>Called by the page's paste handler with the pasted image as a stream.</summary>
+    /// <summary>Called with an image as a stream: by the page's paste handler, and by the drop zone for a large photo it downscaled in the browser.</summary>
     [JSInvokable]
     public async Task OnPasteAsync(IJSStreamReference image, long size)
     {
