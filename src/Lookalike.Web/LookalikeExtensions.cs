@@ -110,7 +110,8 @@ public static class LookalikeExtensions
         app.MapLookalikeAdminApi();
         app.MapLookalikeAccount();
         app.MapLookalikeObservability();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // one Content-Security-Policy (SecurityHeaders, frame-ancestors 'none'), not a second one from Blazor
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 }

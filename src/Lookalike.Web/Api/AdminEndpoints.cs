@@ -63,6 +63,10 @@ public static class AdminEndpoints
 
     private static IResult StartImport(ImportRequest request, ImportJobs jobs, ImportRoots roots)
     {
+        if (string.IsNullOrWhiteSpace(request.Path))
+        {
+            return Results.BadRequest(new ApiError("no_path", "field 'path' (a server folder or .zip under Lookalike:ImportRoots) is empty"));
+        }
         string path;
         try
         {

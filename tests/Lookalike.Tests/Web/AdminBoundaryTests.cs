@@ -84,6 +84,24 @@ public sealed partial class AdminBoundaryTests : IDisposable
         Assert.Contains("not valid", await revoked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"path\": null}")]
+    [InlineData("{\"path\": \"  \"}")]
+    public async Task AdminApi_ImportWithoutAPath_400NamingTheField(string body)
+    {
+        var (key, _) = _factory.Services.GetRequiredService<AdminCredentials>().CreateApiKey("script");
+        using var client = _factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/import") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new("Bearer", key);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("no_path", error.GetProperty("code").GetString());
+    }
+
     [Fact]
     public async Task AdminApi_UploadedArchive_SkipsNamedByTheZipNotByAServerTempPath()
     {

@@ -253,8 +253,10 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
 
         using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
 
-        var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+        var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy")); // one policy, not Blazor's beside ours
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.Contains("connect-src 'self';", csp, StringComparison.Ordinal); // the circuit's socket to this origin only
+        Assert.Contains("camera=(self)", Assert.Single(response.Headers.GetValues("Permissions-Policy")), StringComparison.Ordinal);
         Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
