@@ -15,23 +15,27 @@ namespace Lookalike.Gallery;
 /// <item><c>lookalike.index.faces</c> (gauge, <c>{face}</c>) and <c>lookalike.index.memory</c> (gauge, By): the live index.</item>
 /// <item><c>lookalike.circuits.active</c> (up-down counter, <c>{circuit}</c>): open Blazor circuits (visitors on a page).</item>
 /// </list>
-/// A singleton; the meter lives as long as the container.
+/// A singleton. The meter comes from the container's <see cref="IMeterFactory"/>, so two hosts in one process (the
+/// tests) have two meters of the same name that an exporter can tell apart (<see cref="Meter.Scope"/> is the factory);
+/// the factory disposes it with the container.
 /// </summary>
-public sealed class GalleryMetrics : IDisposable
+public sealed class GalleryMetrics
 {
     /// <summary>The meter's name, for <c>AddMeter</c>.</summary>
     public const string MeterName = "Lookalike";
 
-    private readonly Meter _meter = new(MeterName, "1.0");
+    private readonly Meter _meter;
     private readonly Histogram<double> _stage;
     private readonly Counter<long> _searches;
     private readonly Counter<long> _distances;
     private readonly UpDownCounter<long> _circuits;
 
     /// <summary>Creates the instruments; the gauges read <paramref name="gallery"/>'s current snapshot when collected.</summary>
-    public GalleryMetrics(LiveGallery gallery)
+    public GalleryMetrics(IMeterFactory meters, LiveGallery gallery)
     {
+        ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(gallery);
+        _meter = meters.Create(MeterName, "1.0");
         _stage = _meter.CreateHistogram<double>("lookalike.pipeline.stage.duration", "ms", "Time of one face-pipeline stage for one photo, or of one index search.");
         _searches = _meter.CreateCounter<long>("lookalike.searches", "{search}", "HNSW queries served.");
         _distances = _meter.CreateCounter<long>("lookalike.search.distance_computations", "{computation}", "Distance computations made by those queries.");
@@ -60,7 +64,4 @@ public sealed class GalleryMetrics : IDisposable
 
     /// <summary>A circuit opened (+1) or closed (−1).</summary>
     public void CircuitChanged(int delta) => _circuits.Add(delta);
-
-    /// <inheritdoc/>
-    public void Dispose() => _meter.Dispose();
 }

@@ -40,6 +40,7 @@ public static class GalleryServiceCollectionExtensions
         services.AddSingleton<ImportIndexUpdates>();
         services.AddSingleton<GalleryImporter>();
         services.AddSingleton(sp => new ImportRoots(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LookalikeOptions>>().Value.ImportRoots));
+        services.AddMetrics();
         services.AddSingleton<GalleryMetrics>();
         services.AddSingleton<MatchService>();
         return services;

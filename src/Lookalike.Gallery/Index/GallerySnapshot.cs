@@ -16,7 +16,6 @@ public sealed class GallerySnapshot
     private long[] _rows;
     private int _count;
     private HnswOptions _parameters;
-    private float[]? _strangerDistances;
     private float[][]? _strangerDistancesByRank;
     private (int Count, IReadOnlyDictionary<long, (float X, float Y)> Points)? _projection;
 
@@ -100,7 +99,6 @@ public sealed class GallerySnapshot
                 FaceMap[faces[i].FaceId] = faces[i];
             }
             Volatile.Write(ref _count, needed);
-            _strangerDistances = null;
             _strangerDistancesByRank = null;
         }
     }
@@ -127,7 +125,10 @@ public sealed class GallerySnapshot
         Exact.Search(descriptor, k, 0, filter);
 
     /// <summary>Sorted best-stranger-match distances of sampled faces (<see cref="StrangerDistribution"/>), cached until faces are added.</summary>
-    public float[] StrangerDistances() => _strangerDistances ??= StrangerDistribution.Sample(this);
+    public float[] StrangerDistances() => StrangerDistancesByRank()[0];
+
+    /// <summary>Strangers' look-alike distances per rank 1…<see cref="StrangerDistribution.MaxRank"/> (<see cref="StrangerDistribution.SampleByRank"/>), cached until faces are added.</summary>
+    private float[][] StrangerDistancesByRank() => _strangerDistancesByRank ??= StrangerDistribution.SampleByRank(this, StrangerDistribution.MaxRank);
 
     /// <summary>Share (0–1) of sampled best stranger matches farther than <paramref name="distance"/>; null when the gallery is too small.</summary>
     public double? StrangerPercentile(float distance) => StrangerDistribution.Percentile(StrangerDistances(), distance);
@@ -144,8 +145,7 @@ public sealed class GallerySnapshot
         {
             return null;
         }
-        var byRank = _strangerDistancesByRank ??= StrangerDistribution.SampleByRank(this, StrangerDistribution.MaxRank);
-        return StrangerDistribution.Percentile(byRank[rank - 1], distance);
+        return StrangerDistribution.Percentile(StrangerDistancesByRank()[rank - 1], distance);
     }
 
     /// <summary>Every face placed in 2-D by the first two principal components, scaled to [0, 1]; cached until faces are added.</summary>

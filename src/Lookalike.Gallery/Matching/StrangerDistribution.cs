@@ -16,31 +16,7 @@ public static class StrangerDistribution
     public const int MinSamples = 10;
 
     /// <summary>Sorted best-stranger distances (cosine, 0–2) of up to <see cref="Samples"/> faces drawn with a fixed seed.</summary>
-    public static float[] Sample(GallerySnapshot snapshot)
-    {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        var (labels, count) = snapshot.RowView();
-        var random = new Random(17);
-        var samples = Math.Min(Samples, count);
-        var list = new List<float>(samples);
-        for (var s = 0; s < samples; s++)
-        {
-            var row = count <= Samples ? s : random.Next(count);
-            var label = labels[row];
-            if (!snapshot.Faces.TryGetValue(label, out var face) || snapshot.VectorOf(label) is not { } q)
-            {
-                continue;
-            }
-            var personId = face.PersonId;
-            var nearest = snapshot.ExactSearch(q, 1, l => snapshot.Faces.TryGetValue(l, out var f) && f.PersonId != personId);
-            if (nearest.Count > 0)
-            {
-                list.Add(nearest[0].Distance);
-            }
-        }
-        list.Sort();
-        return list.ToArray();
-    }
+    public static float[] Sample(GallerySnapshot snapshot) => SampleByRank(snapshot, 1)[0];
 
     /// <summary>Look-alike ranks rated per rank by <see cref="SampleByRank"/> (the home page's 1–50 people).</summary>
     public const int MaxRank = GalleryLimits.MaxSliderK;

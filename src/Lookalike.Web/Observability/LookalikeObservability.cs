@@ -26,6 +26,13 @@ public static class LookalikeObservability
             .AddMeter(GalleryMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
+        // Meters are found by name in the whole process; keep this host's own (its IMeterFactory's), so that with two
+        // hosts in one process (the tests) each one's gauges report its own gallery.
+        services.ConfigureOpenTelemetryMeterProvider((provider, metrics) =>
+        {
+            var own = provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            metrics.AddView(instrument => instrument.Meter.Scope is System.Diagnostics.Metrics.IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null);
+        });
         services.AddScoped<CircuitHandler, CircuitCounter>();
         services.AddHealthChecks().AddCheck<IndexReadyCheck>("index", tags: ["ready"]);
         return services;
@@ -35,6 +42,7 @@ public static class LookalikeObservability
     public static IEndpointRouteBuilder MapLookalikeObservability(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        _ = app.ServiceProvider.GetRequiredService<GalleryMetrics>(); // its gauges exist from the first scrape, before any search
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains("ready") });

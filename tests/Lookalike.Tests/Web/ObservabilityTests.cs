@@ -41,6 +41,26 @@ public sealed partial class ObservabilityTests(LfwGalleryFixture gallery)
     }
 
     [Fact]
+    public async Task Metrics_TwoHostsInOneProcess_EachReportsItsOwnGallery()
+    {
+        using var data = gallery.CopyDataDirectory();
+        using var empty = new Infrastructure.TempDirectory();
+        await using var full = new LookalikeAppFactory(data.Path);
+        await using var bare = new LookalikeAppFactory(empty.Path);
+        var fullClient = full.CreateClient();
+        var bareClient = bare.CreateClient();
+        await full.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
+        await bare.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
+
+        var fullText = await fullClient.GetStringAsync("/metrics");
+        var bareText = await bareClient.GetStringAsync("/metrics");
+
+        Assert.Equal(full.Services.GetRequiredService<LiveGallery>().Current.Count, Value(fullText, "lookalike_index_faces"));
+        Assert.Equal(0, Value(bareText, "lookalike_index_faces"));
+        Assert.Single(Sample().Matches(fullText), m => m.Groups["name"].Value == "lookalike_index_faces");
+    }
+
+    [Fact]
     public async Task Health_LiveAlways_ReadyOnceTheIndexServes()
     {
         using var data = gallery.CopyDataDirectory();
