@@ -433,14 +433,17 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         var app = await gallery.BrowserAsync();
         var context = await app.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseUrl, ColorScheme = ColorScheme.Dark });
         var page = await context.NewPageAsync();
+        // functions, not strings: a string is evaluated with eval, which the page's CSP (no 'unsafe-eval') refuses
         const string Brightness = "() => { const m = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number); return m[0] + m[1] + m[2]; }";
+        const string DarkerThan = "limit => { const m = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number); return m[0] + m[1] + m[2] < limit; }";
+        const string LighterThan = "limit => { const m = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number); return m[0] + m[1] + m[2] > limit; }";
 
         await BrowserApp.RunAsync(page, nameof(DarkScheme_FollowedByDefault_ToggleWinsAndIsKept), async () =>
         {
             await OpenHomeAsync(page);
-            await page.WaitForFunctionAsync($"({Brightness})() < 200"); // the browser prefers dark: the page is dark
+            await page.WaitForFunctionAsync(DarkerThan, 200); // the browser prefers dark: the page is dark
             await page.Locator("[data-testid=theme-toggle]").ClickAsync();
-            await page.WaitForFunctionAsync($"({Brightness})() > 600"); // the visitor chose light
+            await page.WaitForFunctionAsync(LighterThan, 600); // the visitor chose light
             await page.ReloadAsync();
             await page.Locator("[data-interactive=true]").WaitForAsync();
             await page.WaitForTimeoutAsync(500);
