@@ -19,8 +19,9 @@ public sealed class FaceOptions
     /// Megapixels decoded at once by the pipeline, over all parallel decodes (<see cref="Decoding.DecodeBudget"/>): a
     /// decode holds its header-declared width × height until its pixel buffers are released, and later decodes wait
     /// (first come, first served) while the budget is full, so parallel near-limit uploads queue instead of multiplying
-    /// memory (about 7 bytes per pixel each during decoding). null (default): 2 × <see cref="MaxMegapixels"/>, i.e. 80,
-    /// two largest images at once (about 560 MB). Must be at least <see cref="MaxMegapixels"/> so every accepted image
+    /// memory. The pipeline's <see cref="FacePipeline.Analyze"/> holds them until the faces are described. 3 bytes per
+    /// pixel (the RGB image; JPEG decodes row by row) plus, while other formats decode, a 4-byte native RGBA frame.
+    /// null (default): 2 × <see cref="MaxMegapixels"/>, i.e. 80, two largest images at once (216–500 MB). Must be at least <see cref="MaxMegapixels"/> so every accepted image
     /// can be decoded.
     /// </summary>
     public double? DecodeBudgetMegapixels { get; set; }

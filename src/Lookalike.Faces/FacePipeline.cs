@@ -152,7 +152,10 @@ public sealed class FacePipeline : IDisposable
     public FaceAnalysis Analyze(ReadOnlySpan<byte> file)
     {
         var t0 = Stopwatch.GetTimestamp();
-        var image = _decoder.Decode(file);
+        // The image's pixels stay held from the decode budget until its faces are described: parallel near-limit
+        // photos queue instead of each holding a full-size image at once.
+        var image = _decoder.DecodeHolding(file, out var lease);
+        using var held = lease;
         var t1 = Stopwatch.GetTimestamp();
         var faces = _detector.Detect(image);
         var t2 = Stopwatch.GetTimestamp();

@@ -32,6 +32,31 @@ public sealed class DecodeBudgetTests
     }
 
     [Fact]
+    public void Acquire_LargeAfterLargeReleases_CollectsOnceAndSmallNever()
+    {
+        // Arrange
+        const long Large = DecodeBudget.CollectAbovePixels;
+        var budget = new DecodeBudget(2 * Large);
+
+        // Act / Assert: the first large image finds nothing released; the second finds the first's pixels released
+        budget.Acquire(Large).Dispose();
+        Assert.Equal(0, budget.Collections);
+        using (budget.Acquire(Large))
+        {
+            Assert.Equal(1, budget.Collections);
+        }
+        // small images never collect, however many were released
+        for (var i = 0; i < 100; i++)
+        {
+            budget.Acquire(Large / 2).Dispose();
+        }
+        Assert.Equal(1, budget.Collections);
+        // a large one after them does: their pixels add up
+        budget.Acquire(Large).Dispose();
+        Assert.Equal(2, budget.Collections);
+    }
+
+    [Fact]
     public async Task Acquire_SmallAfterAWaitingLargeRequest_DoesNotOvertakeIt()
     {
         // Arrange: 3 of 4 units held; a request for 2 waits

@@ -55,6 +55,22 @@ public sealed class ImageDecoder
     /// <exception cref="ImageRejectedException">The bytes are empty, too large, not an image, an unsupported format, corrupt or truncated, or the image is too small or too large; <see cref="ImageRejectedException.Reason"/> says which.</exception>
     public RgbImage Decode(ReadOnlySpan<byte> file)
     {
+        var image = DecodeHolding(file, out var lease);
+        lease.Dispose();
+        return image;
+    }
+
+    /// <summary>
+    /// As <see cref="Decode"/>, but the image's pixels stay held from <see cref="Budget"/> until the caller disposes
+    /// <paramref name="lease"/>: the pipeline holds them while it detects and embeds, so that no more than the budget's
+    /// pixels exist at once even after decoding.
+    /// </summary>
+    /// <param name="file">The complete file bytes.</param>
+    /// <param name="lease">On success, the pixels held for the image; the caller must dispose it.</param>
+    /// <returns>The upright RGB image.</returns>
+    /// <exception cref="ImageRejectedException">As for <see cref="Decode"/> (nothing is held then).</exception>
+    internal RgbImage DecodeHolding(ReadOnlySpan<byte> file, out DecodeBudget.Lease lease)
+    {
         if (file.IsEmpty)
         {
             throw new ImageRejectedException(ImageRejectReason.EmptyFile, "empty file: the upload contains no bytes");
@@ -93,37 +109,68 @@ public sealed class ImageDecoder
         CheckDimensions(width, height);
 
         // Hold the header-declared pixels before any pixel buffer exists; parallel decodes beyond the budget wait here.
-        using var lease = Budget.Acquire(Math.Min((long)info.Width * info.Height, Budget.CapacityPixels));
-        var rgba = new byte[checked(info.Width * info.Height * 4)];
-        bool hasAlpha;
-        if (format == SniffedFormat.Png && Png16Decoder.IsSixteenBit(file))
+        var held = Budget.Acquire(Math.Min((long)info.Width * info.Height, Budget.CapacityPixels));
+        try
+        {
+            var image = DecodePixels(file, format, codec, info, origin, width, height);
+            lease = held;
+            return image;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private static RgbImage DecodePixels(ReadOnlySpan<byte> file, SniffedFormat format, SKCodec codec, SKImageInfo info, SKEncodedOrigin origin, int width, int height)
+    {
+        var rgb = new byte[checked(width * height * 3)];
+        var orient = new RowOrienter(info.Width, info.Height, origin);
+        var sixteenBit = format == SniffedFormat.Png && Png16Decoder.IsSixteenBit(file);
+        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var hasAlpha = info.AlphaType != SKAlphaType.Opaque;
+        if (!sixteenBit && format is SniffedFormat.Jpeg or SniffedFormat.Png
+            && codec.StartScanlineDecode(target) == SKCodecResult.Success && codec.ScanlineOrder == SKCodecScanlineOrder.TopDown)
+        {
+            // Row by row through one RGBA row buffer: the full-size RGBA copy never exists, so a decode holds
+            // 3 bytes per pixel (the result) instead of 7.
+            using var row = new NativePixelBuffer(checked(info.Width * 4));
+            for (var sy = 0; sy < info.Height; sy++)
+            {
+                if (codec.GetScanlines(row.Pointer, 1, target.RowBytes) != 1)
+                {
+                    throw new ImageRejectedException(ImageRejectReason.CorruptOrIncomplete, $"corrupt or incomplete image: the {FormatName(format)} data ends early or is damaged (row {sy} of {info.Height})");
+                }
+                orient.Write(row.Span, sy, rgb, hasAlpha);
+            }
+            return new RgbImage(width, height, rgb, FormatName(format));
+        }
+
+        // Whole frame: the RGBA scratch lives in native memory, unmapped as soon as the upright RGB copy exists (NativePixelBuffer).
+        using var rgba = new NativePixelBuffer(checked(info.Width * info.Height * 4));
+        if (sixteenBit)
         {
             // Skia would keep only the high byte of each 16-bit sample; Png16Decoder rounds (v·255 + 32767) / 65535.
-            if (!Png16Decoder.TryDecode(file, rgba, out hasAlpha))
+            if (!Png16Decoder.TryDecode(file, rgba.Span, out hasAlpha))
             {
                 throw new ImageRejectedException(ImageRejectReason.CorruptOrIncomplete, "corrupt or incomplete image: the png data ends early or is damaged");
             }
         }
         else
         {
-            var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            SKCodecResult result;
-            unsafe
-            {
-                fixed (byte* p = rgba)
-                {
-                    result = codec.GetPixels(target, (IntPtr)p, target.RowBytes, new SKCodecOptions(0));
-                }
-            }
+            var result = codec.GetPixels(target, rgba.Pointer, target.RowBytes, new SKCodecOptions(0));
             if (result != SKCodecResult.Success)
             {
                 throw new ImageRejectedException(ImageRejectReason.CorruptOrIncomplete, $"corrupt or incomplete image: the {FormatName(format)} data ends early or is damaged ({result})");
             }
-            hasAlpha = info.AlphaType != SKAlphaType.Opaque;
         }
-
-        var rgb = new byte[checked(width * height * 3)];
-        Orient(rgba, info.Width, info.Height, origin, rgb, hasAlpha);
+        var all = rgba.Span;
+        var rowBytes = info.Width * 4;
+        for (var sy = 0; sy < info.Height; sy++)
+        {
+            orient.Write(all.Slice(sy * rowBytes, rowBytes), sy, rgb, hasAlpha);
+        }
         return new RgbImage(width, height, rgb, FormatName(format));
     }
 
@@ -175,49 +222,77 @@ public sealed class ImageDecoder
         }
     }
 
-    /// <summary>Converts RGBA (unpremultiplied) to upright RGB: composites alpha on <see cref="Background"/> and applies the EXIF origin.</summary>
-    private static void Orient(byte[] rgba, int srcWidth, int srcHeight, SKEncodedOrigin origin, byte[] rgb, bool hasAlpha)
+    /// <summary>
+    /// Converts stored RGBA rows (unpremultiplied) to upright RGB: composites alpha on <see cref="Background"/> and
+    /// applies the EXIF origin, one stored row at a time (a stored row is an upright row, or an upright column when the
+    /// origin swaps the axes).
+    /// </summary>
+    private readonly struct RowOrienter
     {
-        var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        var width = swap ? srcHeight : srcWidth;
-        var height = swap ? srcWidth : srcHeight;
-        // For each upright pixel (x, y) the stored pixel is (sx, sy) = base + x * dx + y * dy (in stored pixel units).
-        // Worked out per origin: the stored image must be transformed by the origin to be displayed upright.
-        int sx0, sy0, sxPerX, syPerX, sxPerY, syPerY;
-        switch (origin)
+        private readonly int _srcWidth;
+        private readonly int _width;
+        private readonly bool _swap;
+        // Upright (x, y) of stored pixel (sx, sy): the fixed coordinate is a0 + sy·aPerRow, the running one b0 + sx·bPerPixel.
+        private readonly int _a0, _aPerRow, _b0, _bPerPixel;
+
+        public RowOrienter(int srcWidth, int srcHeight, SKEncodedOrigin origin)
         {
-            case SKEncodedOrigin.TopRight: (sx0, sy0, sxPerX, syPerX, sxPerY, syPerY) = (srcWidth - 1, 0, -1, 0, 0, 1); break;
-            case SKEncodedOrigin.BottomRight: (sx0, sy0, sxPerX, syPerX, sxPerY, syPerY) = (srcWidth - 1, srcHeight - 1, -1, 0, 0, -1); break;
-            case SKEncodedOrigin.BottomLeft: (sx0, sy0, sxPerX, syPerX, sxPerY, syPerY) = (0, srcHeight - 1, 1, 0, 0, -1); break;
-            case SKEncodedOrigin.LeftTop: (sx0, sy0, sxPerX, syPerX, sxPerY, syPerY) = (0, 0, 0, 1, 1, 0); break;
-            case SKEncodedOrigin.RightTop: (sx0, sy0, sxPerX, syPerX, sxPerY, syPerY) = (0, srcHeight - 1, 0, -1, 1, 0); break;
-            case SKEncodedOrigin.RightBottom: (sx0, sy0, sxPerX, syPerX, sxPerY, syPerY) = (srcWidth - 1, srcHeight - 1, 0, -1, -1, 0); break;
-            case SKEncodedOrigin.LeftBottom: (sx0, sy0, sxPerX, syPerX, sxPerY, syPerY) = (srcWidth - 1, 0, 0, 1, -1, 0); break;
-            default: (sx0, sy0, sxPerX, syPerX, sxPerY, syPerY) = (0, 0, 1, 0, 0, 1); break;
+            _srcWidth = srcWidth;
+            _swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+            _width = _swap ? srcHeight : srcWidth;
+            var height = _swap ? srcWidth : srcHeight;
+            // Worked out per origin: the stored image must be transformed by the origin to be displayed upright.
+            // Without a swap a stored row sy is upright row y = a0 + sy·aPerRow, its pixel sx upright column x = b0 + sx·bPerPixel;
+            // with a swap a stored row is upright column x = a0 + sy·aPerRow, its pixel sx upright row y = b0 + sx·bPerPixel.
+            (_a0, _aPerRow, _b0, _bPerPixel) = origin switch
+            {
+                SKEncodedOrigin.TopRight => (0, 1, srcWidth - 1, -1),
+                SKEncodedOrigin.BottomRight => (height - 1, -1, srcWidth - 1, -1),
+                SKEncodedOrigin.BottomLeft => (height - 1, -1, 0, 1),
+                SKEncodedOrigin.LeftTop => (0, 1, 0, 1),
+                SKEncodedOrigin.RightTop => (_width - 1, -1, 0, 1),
+                SKEncodedOrigin.RightBottom => (_width - 1, -1, height - 1, -1),
+                SKEncodedOrigin.LeftBottom => (0, 1, height - 1, -1),
+                _ => (0, 1, 0, 1),
+            };
         }
-        var stepPerX = (syPerX * srcWidth + sxPerX) * 4;
-        for (var y = 0; y < height; y++)
+
+        /// <summary>Writes stored row <paramref name="sy"/> (<c>byte[srcWidth × 4]</c> RGBA) into <paramref name="rgb"/> (row-major <c>[height, width, 3]</c>).</summary>
+        public void Write(ReadOnlySpan<byte> row, int sy, Span<byte> rgb, bool hasAlpha)
         {
-            var s = ((sy0 + (y * syPerY)) * srcWidth + sx0 + (y * sxPerY)) * 4;
-            var d = y * width * 3;
+            var a = _a0 + (sy * _aPerRow);
+            // Byte offset in rgb of the upright pixel of stored pixel 0, and the step per stored pixel.
+            int d, step;
+            if (_swap)
+            {
+                d = ((_b0 * _width) + a) * 3;
+                step = _bPerPixel * _width * 3;
+            }
+            else
+            {
+                d = ((a * _width) + _b0) * 3;
+                step = _bPerPixel * 3;
+            }
             if (hasAlpha)
             {
-                for (var x = 0; x < width; x++, s += stepPerX, d += 3)
+                for (var sx = 0; sx < _srcWidth; sx++, d += step)
                 {
-                    int a = rgba[s + 3];
-                    var inv = (255 - a) * Background;
-                    rgb[d] = (byte)(((rgba[s] * a) + inv + 127) / 255);
-                    rgb[d + 1] = (byte)(((rgba[s + 1] * a) + inv + 127) / 255);
-                    rgb[d + 2] = (byte)(((rgba[s + 2] * a) + inv + 127) / 255);
+                    var s = sx * 4;
+                    int alpha = row[s + 3];
+                    var inv = (255 - alpha) * Background;
+                    rgb[d] = (byte)(((row[s] * alpha) + inv + 127) / 255);
+                    rgb[d + 1] = (byte)(((row[s + 1] * alpha) + inv + 127) / 255);
+                    rgb[d + 2] = (byte)(((row[s + 2] * alpha) + inv + 127) / 255);
                 }
             }
             else
             {
-                for (var x = 0; x < width; x++, s += stepPerX, d += 3)
+                for (var sx = 0; sx < _srcWidth; sx++, d += step)
                 {
-                    rgb[d] = rgba[s];
-                    rgb[d + 1] = rgba[s + 1];
-                    rgb[d + 2] = rgba[s + 2];
+                    var s = sx * 4;
+                    rgb[d] = row[s];
+                    rgb[d + 1] = row[s + 1];
+                    rgb[d + 2] = row[s + 2];
                 }
             }
         }

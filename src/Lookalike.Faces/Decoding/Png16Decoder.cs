@@ -33,7 +33,7 @@ internal static class Png16Decoder
     /// <param name="rgba">Destination of length width × height × 4 (the size from the header).</param>
     /// <param name="hasAlpha">true when the image has an alpha channel or a tRNS key colour.</param>
     /// <returns>false when the file is corrupt or truncated (bad chunk, CRC, zlib data, filter, or too few bytes).</returns>
-    public static bool TryDecode(ReadOnlySpan<byte> file, byte[] rgba, out bool hasAlpha)
+    public static bool TryDecode(ReadOnlySpan<byte> file, Span<byte> rgba, out bool hasAlpha)
     {
         hasAlpha = false;
         if (!IsSixteenBit(file))
@@ -119,7 +119,7 @@ internal static class Png16Decoder
                     for (var i = 0; i < pw; i++)
                     {
                         var d = ((y * width) + x0 + (i * dx)) * 4;
-                        Store(line.Slice(i * bpp, bpp), colourType, key, rgba.AsSpan(d, 4));
+                        Store(line.Slice(i * bpp, bpp), colourType, key, rgba.Slice(d, 4));
                     }
                     line.CopyTo(previous);
                 }
