@@ -27,6 +27,7 @@ public sealed partial class GalleryBrowser
     private string? _message;
     private bool _messageIsError;
     private bool _busy;
+    private bool _interactive; // true once the circuit runs (tests wait for it before typing)
 
     [Inject] private IGalleryStore Store { get; set; } = default!;
 
@@ -45,6 +46,15 @@ public sealed partial class GalleryBrowser
     private static string ThumbnailUrl(long faceId) => $"/api/faces/{faceId}/thumbnail";
 
     protected override void OnInitialized() => Load();
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
 
     /// <summary>The controls are only rendered for the admin; this re-checks on the server before anything is changed.</summary>
     private async Task<bool> IsAdminAsync()
