@@ -43,4 +43,10 @@ public static class GalleryLimits
 
     /// <summary>Largest import parallelism accepted by configuration.</summary>
     public const int MaxImportParallelism = 256;
+
+    /// <summary>Longest person name the gallery browser and <c>/api/admin/people/{id}/rename</c> accept, in characters (200).</summary>
+    public const int MaxPersonNameLength = 200;
+
+    /// <summary>Most people one page of the gallery browser (<see cref="IGalleryStore.FindPeople"/>) holds (100).</summary>
+    public const int MaxPeoplePageSize = 100;
 }

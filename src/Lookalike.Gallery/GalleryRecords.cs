@@ -47,3 +47,23 @@ public sealed record StoredDescriptors(FaceRef[] Faces, float[] Vectors)
 
 /// <summary>A stored descriptor the index cannot take, and why ("stored with 64 dimensions; expected 128", "it is all zeros").</summary>
 public sealed record SkippedDescriptor(long FaceId, string Reason);
+
+/// <summary>A person as the gallery browser lists them: id, name, how many faces are stored for them and the first of
+/// them (for a thumbnail; null when none is left).</summary>
+public sealed record PersonSummary(long Id, string Name, int FaceCount, long? FirstFaceId);
+
+/// <summary>One page of people matching a name search (<see cref="IGalleryStore.FindPeople"/>) and how many match in all.</summary>
+public sealed record PeoplePage(IReadOnlyList<PersonSummary> People, int Total);
+
+/// <summary>What <see cref="IGalleryStore.RenamePerson"/> did.</summary>
+public enum RenameOutcome
+{
+    /// <summary>The person now has the new name (also when it was their name already).</summary>
+    Renamed,
+
+    /// <summary>No person has that id; nothing changed.</summary>
+    NotFound,
+
+    /// <summary>Another person already has that name (names are unique: merge them instead); nothing changed.</summary>
+    NameTaken,
+}

@@ -39,6 +39,7 @@ public static class GalleryServiceCollectionExtensions
         services.AddSingleton<StoreSync>();
         services.AddSingleton<ImportIndexUpdates>();
         services.AddSingleton<GalleryImporter>();
+        services.AddSingleton<Curation.GalleryCuration>();
         services.AddSingleton(sp => new ImportRoots(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LookalikeOptions>>().Value.ImportRoots));
         services.AddMetrics();
         services.AddSingleton<GalleryMetrics>();

@@ -70,6 +70,34 @@ public interface IGalleryStore
     /// <summary>Counts of people, photos, skips (by reason, the text before the first colon) and faces.</summary>
     GalleryStats GetStats();
 
+    /// <summary>People whose name contains <paramref name="nameContains"/> (case-insensitive; null or blank: everyone),
+    /// ordered by name then id, <paramref name="limit"/> of them from <paramref name="offset"/>, and how many match in all.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> is negative or <paramref name="limit"/> is not 1–<see cref="GalleryLimits.MaxPeoplePageSize"/>.</exception>
+    PeoplePage FindPeople(string? nameContains, int offset, int limit);
+
+    /// <summary>Renames a person in one transaction. The caller validates the name (<see cref="Curation.GalleryCuration"/>).</summary>
+    /// <returns><see cref="RenameOutcome.NotFound"/> for an unknown id, <see cref="RenameOutcome.NameTaken"/> when another
+    /// person has the name; nothing changes then.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or blank.</exception>
+    RenameOutcome RenamePerson(long personId, string name);
+
+    /// <summary>Merges person <paramref name="sourceId"/> into <paramref name="targetId"/> in one transaction: every face and
+    /// photo of the source moves to the target and the source is deleted.</summary>
+    /// <returns>The ids of the faces that moved; null (nothing changed) when either person is unknown.</returns>
+    /// <exception cref="ArgumentException">The two ids are the same.</exception>
+    IReadOnlyList<long>? MergePeople(long sourceId, long targetId);
+
+    /// <summary>Deletes a person, their faces and descriptors in one transaction. Their photos stay recorded as skipped
+    /// (<see cref="ImageRejectionText.RemovedByAdmin"/>), so importing the same folder again does not bring them back.
+    /// Face ids are never reused afterwards.</summary>
+    /// <returns>The ids of the faces deleted; null (nothing changed) when the person is unknown.</returns>
+    IReadOnlyList<long>? DeletePerson(long personId);
+
+    /// <summary>Deletes one face and its descriptor in one transaction; its photo stays recorded as skipped
+    /// (<see cref="ImageRejectionText.RemovedByAdmin"/>). The person stays, even with no face left. Face ids are never reused.</summary>
+    /// <returns>The face as it was; null (nothing changed) when no face has that id.</returns>
+    FaceRef? DeleteFace(long faceId);
+
     /// <summary>Where the store lives, for messages (a file path or a server name).</summary>
     string Location { get; }
 }

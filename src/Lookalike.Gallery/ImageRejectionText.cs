@@ -11,6 +11,9 @@ public static class ImageRejectionText
     /// <summary>The words for a face whose descriptor is degenerate (<see cref="DescriptorCheck"/>): "could not compute a face descriptor".</summary>
     public const string NoDescriptor = "could not compute a face descriptor";
 
+    /// <summary>Why a photo the admin deleted from the gallery (or whose person was deleted) is recorded as skipped.</summary>
+    public const string RemovedByAdmin = "removed from the gallery by the admin";
+
     /// <summary>The import's skip reason for a degenerate descriptor: "could not compute a face descriptor: it is all zeros".</summary>
     public static string NoDescriptorReason(string problem) => NoDescriptor + ": " + problem;
 

@@ -103,6 +103,65 @@ public sealed class GallerySnapshot
         }
     }
 
+    /// <summary>Takes faces out of the HNSW index, the exact index and the face map at once (a face not held is left
+    /// alone); from the moment this returns no search returns them. The caller holds the live gallery's write gate.</summary>
+    /// <returns>How many faces were removed.</returns>
+    internal int RemoveFaces(IReadOnlyCollection<long> faceIds)
+    {
+        var removed = 0;
+        lock (_gate)
+        {
+            var gone = new HashSet<long>();
+            foreach (var id in faceIds)
+            {
+                Index.Remove(id);
+                Exact.Remove(id);
+                if (FaceMap.TryRemove(id, out _))
+                {
+                    gone.Add(id);
+                    removed++;
+                }
+            }
+            if (removed == 0)
+            {
+                return 0;
+            }
+            // A new row array (not compacted in place): a reader holding the old view keeps a consistent one.
+            var rows = new long[Math.Max(1024, _rows.Length)];
+            var count = 0;
+            for (var i = 0; i < _count; i++)
+            {
+                if (!gone.Contains(_rows[i]))
+                {
+                    rows[count++] = _rows[i];
+                }
+            }
+            _rows = rows;
+            Volatile.Write(ref _count, count);
+            _strangerDistancesByRank = null;
+            _projection = null;
+        }
+        return removed;
+    }
+
+    /// <summary>Replaces the face references of faces this snapshot holds (a rename or a merge: same face, other person
+    /// or name); faces not held are ignored. The caller holds the live gallery's write gate.</summary>
+    internal void UpdateFaces(IEnumerable<FaceRef> faces)
+    {
+        lock (_gate)
+        {
+            foreach (var face in faces)
+            {
+                if (FaceMap.ContainsKey(face.FaceId))
+                {
+                    FaceMap[face.FaceId] = face;
+                }
+            }
+            // strangers are "other people": a merge changes who they are
+            _strangerDistancesByRank = null;
+        }
+    }
+
     /// <summary>The face ids in the order they were added, and how many there are (a consistent view).</summary>
     internal (long[] Rows, int Count) RowView()
     {

@@ -101,6 +101,7 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
                 LogStaleModel(stale);
                 return;
             }
+            var readAt = CurationGeneration;
             var stored = ReadScreened(desired.Dimension);
             var (faces, vectors) = stored;
             var load = _files.TryLoad(desired, stored.Fingerprint, storeModel, faces.Length);
@@ -123,14 +124,18 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
                 var snapshot = new GallerySnapshot(loaded, stopwatch.Elapsed, loadedFromFile: true);
                 snapshot.SetDefaultEfSearch(desired.DefaultEfSearch);
                 snapshot.AppendExact(faces, vectors);
-                _current = snapshot;
+                lock (_writeGate)
+                {
+                    ReconcileLocked(snapshot, readAt);
+                    _current = snapshot;
+                }
                 _status.CountLoad();
                 LogLoaded(faces.Length, stopwatch.Elapsed.TotalMilliseconds);
                 _status.Set(IndexState.Ready, 1, $"Index loaded from file: {faces.Length:N0} faces in {stopwatch.Elapsed.TotalSeconds:0.00} s.");
                 return;
             }
             LogRebuildNeeded(load.Reason);
-            await RebuildCoreAsync(desired, faces, vectors, persistParameters: false, null, cancellationToken).ConfigureAwait(false);
+            await RebuildCoreAsync(desired, faces, vectors, readAt, persistParameters: false, null, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -162,20 +167,22 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
             throw new ArgumentException(string.Join(" ", errors.Values), nameof(parameters));
         }
         var options = GalleryIndexParameters.ForModel(parameters, _parameters.Desired().Dimension);
+        var readAt = CurationGeneration;
         var stored = await Task.Run(() => ReadScreened(options.Dimension), cancellationToken).ConfigureAwait(false);
         lock (_writeGate)
         {
             SetSkippedLocked(stored.Skipped);
         }
         var (faces, vectors) = stored;
-        return await RebuildCoreAsync(options, faces, vectors, persistParameters, progress, cancellationToken).ConfigureAwait(false);
+        return await RebuildCoreAsync(options, faces, vectors, readAt, persistParameters, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Rebuilds with the parameters in force (<see cref="IndexParameterSource.Desired"/>).</summary>
     public Task<TimeSpan> RebuildAsync(IProgress<double>? progress = null, CancellationToken cancellationToken = default) =>
         RebuildAsync(_parameters.Desired(), persistParameters: false, progress, cancellationToken);
 
-    private async Task<TimeSpan> RebuildCoreAsync(HnswOptions parameters, FaceRef[] faces, float[] vectors, bool persistParameters, IProgress<double>? progress, CancellationToken cancellationToken)
+    // readAt: the curation generation noted before the faces were read from the store (reconciled before the swap).
+    private async Task<TimeSpan> RebuildCoreAsync(HnswOptions parameters, FaceRef[] faces, float[] vectors, long readAt, bool persistParameters, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         await _rebuildGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var described = GalleryIndexParameters.Describe(parameters);
@@ -211,6 +218,7 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
                     index.AddRange(missing.Select(f => f.FaceId).ToArray(), buffer);
                     snapshot.AppendExact(missing, buffer);
                 }
+                ReconcileLocked(snapshot, readAt);
                 _current = snapshot;
                 if (persistParameters)
                 {
@@ -259,13 +267,17 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
 
     /// <summary>
     /// Adds the faces of <paramref name="stored"/> the live index does not hold yet, unless a rebuild is running (it reads
-    /// the store itself). Returns how many were added, or null when a rebuild was running.
+    /// the store itself). Returns how many were added, or null when a rebuild was running or a curation happened since the read.
     /// </summary>
-    internal int? TryAddMissing(StoredDescriptors stored)
+    /// <param name="stored">What the store held when read.</param>
+    /// <param name="readAt">The curation generation noted before reading; when a curation happened since, nothing is
+    /// added and null is returned (the read may hold a face deleted since), so the caller reads again.</param>
+    /// <returns>How many faces were added; null when nothing was tried.</returns>
+    internal int? TryAddMissing(StoredDescriptors stored, long readAt)
     {
         lock (_writeGate)
         {
-            if (!_rebuildGate.Wait(0))
+            if (_curations != readAt || !_rebuildGate.Wait(0))
             {
                 return null;
             }

@@ -5,7 +5,8 @@ namespace Lookalike.Gallery.Index;
 /// <summary>
 /// Keeps the live index in step with faces another process (a CLI <c>import</c> into the same store) wrote: cheap when
 /// nothing changed (one fingerprint query), never mixes in descriptors of another model (<see cref="ModelStalenessPolicy"/>).
-/// Faces removed from the store are not dropped. The web app calls <see cref="SyncWithStore"/> every few seconds.
+/// Faces removed from the store by another process are not dropped (the web app's own deletes go through
+/// <see cref="LiveGallery.RemoveFaces"/>). The web app calls <see cref="SyncWithStore"/> every few seconds.
 /// </summary>
 public sealed partial class StoreSync(IGalleryStore store, LiveGallery gallery, ModelStalenessPolicy staleness, IndexStatusBoard status, ILogger<StoreSync> logger)
 {
@@ -45,10 +46,11 @@ public sealed partial class StoreSync(IGalleryStore store, LiveGallery gallery, 
             return 0; // the fingerprint is not recorded: the next sync checks the model again (one meta query)
         }
         status.SetStale(null); // the gallery was re-imported with this app's settings
-        var added = gallery.TryAddMissing(store.ReadAllEmbeddings(snapshot.Dimension));
+        var readAt = gallery.CurationGeneration;
+        var added = gallery.TryAddMissing(store.ReadAllEmbeddings(snapshot.Dimension), readAt);
         if (added is null)
         {
-            return 0; // a rebuild is running; it reads the store itself
+            return 0; // a rebuild is running (it reads the store itself), or a curation made the read stale: next time
         }
         _last = fingerprint;
         if (added > 0)

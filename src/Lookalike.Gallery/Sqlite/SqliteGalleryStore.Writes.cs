@@ -21,6 +21,7 @@ public sealed partial class SqliteGalleryStore
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         var now = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        long? nextFaceId = null; // read inside the write transaction (after the first insert holds the write lock)
         foreach (var record in records)
         {
             long? personId = record.Person is null || record.Face is null ? null : UpsertPerson(connection, transaction, record.Person);
@@ -54,14 +55,17 @@ public sealed partial class SqliteGalleryStore
             {
                 continue;
             }
-            long faceId;
+            // Explicit ids above every face ever stored: a deleted face's id is never handed out again.
+            var faceId = nextFaceId ??= NextFaceId(connection, transaction);
+            nextFaceId = faceId + 1;
             using (var command = connection.CreateCommand())
             {
                 command.Transaction = transaction;
                 command.CommandText = """
-                    INSERT INTO faces(photo_id, person_id, x, y, w, h, keypoints, score, thumbnail)
-                    VALUES ($photo, $person, $x, $y, $w, $h, $k, $s, $t) RETURNING id
+                    INSERT INTO faces(id, photo_id, person_id, x, y, w, h, keypoints, score, thumbnail)
+                    VALUES ($id, $photo, $person, $x, $y, $w, $h, $k, $s, $t)
                     """;
+                command.Parameters.AddWithValue("$id", faceId);
                 command.Parameters.AddWithValue("$photo", photoId);
                 command.Parameters.AddWithValue("$person", pid);
                 command.Parameters.AddWithValue("$x", face.Box.X);
@@ -71,7 +75,7 @@ public sealed partial class SqliteGalleryStore
                 command.Parameters.AddWithValue("$k", FormatKeypoints(face.Keypoints));
                 command.Parameters.AddWithValue("$s", face.Score);
                 command.Parameters.AddWithValue("$t", face.Thumbnail);
-                faceId = (long)command.ExecuteScalar()!;
+                command.ExecuteNonQuery();
             }
             using (var command = connection.CreateCommand())
             {

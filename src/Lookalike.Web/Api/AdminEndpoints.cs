@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Lookalike.Gallery;
+using Lookalike.Gallery.Curation;
 using Lookalike.Gallery.Import;
 using Lookalike.Gallery.Index;
 using Lookalike.Web.Security;
@@ -26,9 +27,17 @@ public sealed record EfSearchRequest(int EfSearch);
 /// <summary>Body of <c>POST /api/admin/index/rebuild</c>: M, efConstruction and the default efSearch (see <see cref="GalleryIndexParameters.Validate"/>).</summary>
 public sealed record RebuildRequest(int M, int EfConstruction, int EfSearch);
 
+/// <summary>Body of <c>POST /api/admin/people/{id}/rename</c>: the new name (trimmed; 1–<see cref="GalleryLimits.MaxPersonNameLength"/> characters).</summary>
+public sealed record RenameRequest(string? Name);
+
+/// <summary>A curation done: its code (<c>renamed</c>, <c>merged</c>, <c>person_deleted</c>, <c>face_deleted</c>), a
+/// sentence, the person that remains (null after a person was deleted) and how many faces moved or left.</summary>
+public sealed record CurationDto(string Code, string Message, long? PersonId, string? Name, int Faces);
+
 /// <summary>
 /// <c>/api/admin/*</c>: what an admin script may change — import a server folder or an uploaded .zip, add one photo,
-/// set the default efSearch, rebuild the index. Every endpoint needs an admin API key
+/// set the default efSearch, rebuild the index, browse and curate the people (rename, merge, delete a person or a
+/// face; <see cref="GalleryCuration"/>). Every endpoint needs an admin API key
 /// (<see cref="AdminAuthentication.AdminApiPolicy"/>; <c>Authorization: Bearer lk_…</c>): without one the answer is
 /// 401 JSON, a cookie does not count (so no cross-site request can use a signed-in browser).
 /// </summary>
@@ -48,6 +57,15 @@ public static class AdminEndpoints
         admin.MapPost("/photos", AddPhotoAsync).Accepts<IFormFile>("multipart/form-data")
             .WithSummary("Adds one photo (field 'image') as the person in field 'person'; 201 when stored, 400 with the reason when not.");
         admin.MapPut("/index/ef-search", SetEfSearch).WithSummary("Sets and stores the default efSearch (no rebuild).");
+        admin.MapGet("/people", FindPeople).WithSummary("People whose name contains q (case-insensitive), ordered by name: offset (≥ 0) and limit (1–100, default 20); with the total.");
+        admin.MapPost("/people/{id:long}/rename", (long id, RenameRequest request, GalleryCuration curation) => Curated(curation.Rename(id, request.Name)))
+            .WithSummary("Renames a person (200; 400 empty_name, name_too_long or bad_name; 404 person_not_found; 409 name_taken).");
+        admin.MapPost("/people/{id:long}/merge-into/{other:long}", (long id, long other, GalleryCuration curation) => Curated(curation.Merge(id, other)))
+            .WithSummary("Moves every face and photo of person id to person other and deletes id (200; 400 merge_into_self; 404 person_not_found).");
+        admin.MapDelete("/people/{id:long}", (long id, GalleryCuration curation) => Curated(curation.DeletePerson(id)))
+            .WithSummary("Deletes a person and their faces from the store and the live index; their photos stay recorded as skipped (200; 404 person_not_found).");
+        admin.MapDelete("/faces/{id:long}", (long id, GalleryCuration curation) => Curated(curation.DeleteFace(id)))
+            .WithSummary("Deletes one face (and its photo) from the store and the live index (200; 404 face_not_found).");
         admin.MapPost("/index/rebuild", Rebuild).WithSummary("Rebuilds the index with M, efConstruction and efSearch in the background and stores them (202; 409 while a rebuild runs).");
         return app;
     }
@@ -142,6 +160,29 @@ public static class AdminEndpoints
             ? Results.Created((string?)null, new { person, faces = summary.FacesFound })
             : Results.BadRequest(new ApiError("not_added", summary.SkippedFiles.FirstOrDefault()?.Reason ?? "already stored"));
     }
+
+    private static IResult FindPeople(IGalleryStore store, string? q, int offset = 0, int limit = 20)
+    {
+        if (offset < 0)
+        {
+            return Results.BadRequest(new ApiError("bad_offset", $"offset must be 0 or more, got {offset}"));
+        }
+        if (limit is < 1 or > GalleryLimits.MaxPeoplePageSize)
+        {
+            return Results.BadRequest(new ApiError("bad_limit", $"limit must be between 1 and {GalleryLimits.MaxPeoplePageSize}, got {limit}"));
+        }
+        var page = store.FindPeople(q, offset, limit);
+        return Results.Ok(new { total = page.Total, offset, people = page.People });
+    }
+
+    /// <summary>A curation's outcome as HTTP: 200 with <see cref="CurationDto"/>, or 400/404/409 with its code.</summary>
+    private static IResult Curated(CurationResult result) => result.Status switch
+    {
+        CurationStatus.Done => Results.Ok(new CurationDto(result.Code, result.Message, result.PersonId, result.Name, result.Faces)),
+        CurationStatus.NotFound => Results.NotFound(new ApiError(result.Code, result.Message)),
+        CurationStatus.Conflict => Results.Conflict(new ApiError(result.Code, result.Message)),
+        _ => Results.BadRequest(new ApiError(result.Code, result.Message)),
+    };
 
     private static IResult SetEfSearch(EfSearchRequest request, LiveGallery index)
     {

@@ -27,6 +27,11 @@ public sealed partial class AdminBoundaryTests : IDisposable
         { "PUT", "/api/admin/index/ef-search" },
         { "POST", "/api/admin/index/rebuild" },
         { "GET", "/api/admin/import" },
+        { "GET", "/api/admin/people" },
+        { "POST", "/api/admin/people/1/rename" },
+        { "POST", "/api/admin/people/1/merge-into/2" },
+        { "DELETE", "/api/admin/people/1" },
+        { "DELETE", "/api/admin/faces/1" },
     };
 
     private static HttpRequestMessage Request(string method, string path, string? key = null)
@@ -39,6 +44,7 @@ public sealed partial class AdminBoundaryTests : IDisposable
                 "/api/admin/import" => JsonContent.Create(new { path = "/tmp", format = "Auto" }),
                 "/api/admin/index/ef-search" => JsonContent.Create(new { efSearch = 77 }),
                 "/api/admin/index/rebuild" => JsonContent.Create(new { m = 8, efConstruction = 40, efSearch = 20 }),
+                _ when path.EndsWith("/rename", StringComparison.Ordinal) => JsonContent.Create(new { name = "Someone Else" }),
                 _ => new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "archive", "a.zip" }, { new StringContent("Someone"), "person" } },
             };
         }
@@ -162,17 +168,19 @@ public sealed partial class AdminBoundaryTests : IDisposable
         Assert.Contains("ImportRoots", await outside.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task AdminApi_SignedInCookie_DoesNotCount()
+    [Theory]
+    [MemberData(nameof(MutatingEndpoints))]
+    public async Task AdminApi_SignedInCookie_DoesNotCount(string method, string path)
     {
         _factory.Services.GetRequiredService<AdminCredentials>().SetPassword(Password);
         using var client = NoRedirectClient();
         using var signedIn = await SignInAsync(client, Password);
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
 
-        using var response = await client.SendAsync(Request("PUT", "/api/admin/index/ef-search"));
+        using var response = await client.SendAsync(Request(method, path));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -510,4 +510,81 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
             await BrowserApp.DocScreenshotAsync(page, "explorer.png");
         });
     }
+
+    [BrowserFact]
+    public async Task GalleryBrowser_RenameShowsOnTheHomeCard_DeleteTakesThePersonOut()
+    {
+        var app = await gallery.BrowserAsync();
+        using var data = gallery.CopyDataDirectory(); // a private gallery: the shared one stays as the other tests expect it
+        using var factory = new LookalikeAppFactory(data.Path);
+        factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        await factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
+        var url = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var context = await app.Browser.NewContextAsync(new() { BaseURL = url, ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        var probe = gallery.HeldBack[0];
+        const string NewName = "Browser Renamed";
+
+        async Task ChoosePersonAsync(string name)
+        {
+            await page.GotoAsync("/gallery");
+            await page.Locator("[data-testid=gallery-browser][data-interactive=true]").WaitForAsync();
+            var search = page.Locator("input[data-testid=people-search], [data-testid=people-search] input").First;
+            await search.FillAsync(name);
+            var row = page.Locator($"[data-testid=person-row][data-person=\"{name}\"]");
+            await Assertions.Expect(page.Locator("[data-testid=person-row]")).ToHaveCountAsync(1);
+            await row.ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=person-detail-name]")).ToHaveTextAsync(name);
+        }
+
+        async Task ConfirmAsync(string button)
+        {
+            var dialog = page.Locator(".mud-dialog");
+            await dialog.WaitForAsync();
+            await dialog.GetByRole(AriaRole.Button, new() { Name = button, Exact = true }).ClickAsync();
+        }
+
+        async Task<string[]> HomeCardNamesAsync()
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, probe.Path);
+            await page.Locator("[data-testid=match-card]").First.WaitForAsync();
+            return await page.Locator("[data-testid=match-card]").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.person)");
+        }
+
+        await BrowserApp.RunAsync(page, nameof(GalleryBrowser_RenameShowsOnTheHomeCard_DeleteTakesThePersonOut), async () =>
+        {
+            await BrowserApp.SignInAsync(page, factory.Services);
+            Assert.Equal(probe.Person, (await HomeCardNamesAsync())[0]);
+
+            // rename, confirmed in the dialog; the home page's next result card carries the new name (no restart)
+            await ChoosePersonAsync(probe.Person);
+            Assert.True(await page.Locator("[data-testid=person-photo]").CountAsync() >= 2);
+            var rename = page.Locator("input[data-testid=rename-input], [data-testid=rename-input] input").First;
+            await rename.FillAsync(NewName);
+            await page.Locator("[data-testid=rename-submit]").ClickAsync();
+            await ConfirmAsync("Rename");
+            await Assertions.Expect(page.Locator("[data-testid=curation-message]")).ToContainTextAsync("Renamed to " + NewName);
+            await Assertions.Expect(page.Locator("[data-testid=person-detail-name]")).ToHaveTextAsync(NewName);
+            Assert.Equal(NewName, (await HomeCardNamesAsync())[0]);
+
+            // a cancelled delete changes nothing; a confirmed one takes the person out of the results
+            await ChoosePersonAsync(NewName);
+            await page.Locator("[data-testid=delete-person]").ClickAsync();
+            await ConfirmAsync("Cancel");
+            await Assertions.Expect(page.Locator("[data-testid=person-detail-name]")).ToHaveTextAsync(NewName);
+            await page.Locator("[data-testid=delete-person]").ClickAsync();
+            await ConfirmAsync("Delete");
+            await Assertions.Expect(page.Locator("[data-testid=curation-message]")).ToContainTextAsync("Deleted " + NewName);
+            await Assertions.Expect(page.Locator($"[data-testid=person-row][data-person=\"{NewName}\"]")).ToHaveCountAsync(0);
+
+            var names = await HomeCardNamesAsync();
+            Assert.DoesNotContain(NewName, names);
+            Assert.DoesNotContain(probe.Person, names);
+        });
+        await context.DisposeAsync();
+    }
 }
