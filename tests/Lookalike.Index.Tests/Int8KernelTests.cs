@@ -1,8 +1,14 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Lookalike.Index.Distances;
+using Xunit.Abstractions;
 
 namespace Lookalike.Index.Tests;
 
-public class Int8KernelTests
+/// <summary>The int8 kernels against the scalar reference. Only the widest path the machine has runs; the narrower
+/// ones run with the JIT's ISA switches off, e.g. <c>DOTNET_EnableAVX512F=0</c>, <c>DOTNET_EnableAVX2=0</c>,
+/// <c>DOTNET_EnableHWIntrinsic=0</c> (the test output names the path).</summary>
+public class Int8KernelTests(ITestOutputHelper output)
 {
     private static sbyte[] RandomCodes(Random rng, int n) =>
         Enumerable.Range(0, n).Select(_ => (sbyte)rng.Next(sbyte.MinValue, sbyte.MaxValue + 1)).ToArray();
@@ -11,6 +17,7 @@ public class Int8KernelTests
     public void Dot_EveryLength0To300_EqualsScalarReference()
     {
         // Arrange: full int8 range, including −128 and 127 (integer results, so the match is exact).
+        output.WriteLine($"Avx512BW {Avx512BW.IsSupported}, Avx2 {Avx2.IsSupported}, Sse41 {Sse41.IsSupported}, Vector128 {Vector128.IsHardwareAccelerated}");
         var rng = new Random(8);
         for (var n = 0; n <= 300; n++)
         {
@@ -40,6 +47,31 @@ public class Int8KernelTests
 
             // Assert
             Assert.Equal(Int8Math.ScalarSquaredL2(a, b), actual);
+        }
+    }
+
+    [Fact]
+    public void PortableVector128Paths_EveryLength0To300_EqualScalarReference()
+    {
+        // Arrange: the non-x86 path, run directly (x86 machines take the Avx512BW/Avx2/Sse41 paths).
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            return; // nothing to run (DOTNET_EnableHWIntrinsic=0); the scalar path is the reference itself
+        }
+        var rng = new Random(11);
+        for (var n = 0; n <= 300; n++)
+        {
+            var a = RandomCodes(rng, n);
+            var b = RandomCodes(rng, n);
+            if (n % 50 == 0)
+            {
+                Array.Fill(a, sbyte.MinValue);
+                Array.Fill(b, sbyte.MaxValue);
+            }
+
+            // Act + Assert
+            Assert.Equal(Int8Math.ScalarDot(a, b), Int8Math.DotVector128(a, b));
+            Assert.Equal(Int8Math.ScalarSquaredL2(a, b), Int8Math.SquaredL2Vector128(a, b));
         }
     }
 

@@ -74,18 +74,32 @@ internal static unsafe class Int8Math
         }
         else if (Vector128.IsHardwareAccelerated)
         {
-            var acc = Vector128<int>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                var (alo, ahi) = Vector128.Widen(Vector128.Load(a + i));
-                var (blo, bhi) = Vector128.Widen(Vector128.Load(b + i));
-                // |product| ≤ 128² fits a short; widen the products to int before summing.
-                var (p0, p1) = Vector128.Widen(alo * blo);
-                var (p2, p3) = Vector128.Widen(ahi * bhi);
-                acc += (p0 + p1) + (p2 + p3);
-            }
-            sum += Vector128.Sum(acc);
+            return sum + DotVector128(a + i, b + i, n - (int)i);
         }
+        for (; i < n; i++)
+        {
+            sum += a[i] * b[i];
+        }
+        return sum;
+    }
+
+    /// <summary>The portable path of <see cref="Dot(sbyte*, sbyte*, int)"/> (ARM64 and other non-x86 targets):
+    /// <see cref="Vector128.Widen(Vector128{sbyte})"/> to 16 bits, multiply, widen the products to 32 bits, then a
+    /// scalar tail. Internal so that the tests run it on x86 too; needs <see cref="Vector128.IsHardwareAccelerated"/>.</summary>
+    internal static int DotVector128(sbyte* a, sbyte* b, int n)
+    {
+        nint i = 0;
+        var acc = Vector128<int>.Zero;
+        for (; i <= n - 16; i += 16)
+        {
+            var (alo, ahi) = Vector128.Widen(Vector128.Load(a + i));
+            var (blo, bhi) = Vector128.Widen(Vector128.Load(b + i));
+            // |product| ≤ 128² fits a short; widen the products to int before summing.
+            var (p0, p1) = Vector128.Widen(alo * blo);
+            var (p2, p3) = Vector128.Widen(ahi * bhi);
+            acc += (p0 + p1) + (p2 + p3);
+        }
+        var sum = Vector128.Sum(acc);
         for (; i < n; i++)
         {
             sum += a[i] * b[i];
@@ -147,17 +161,36 @@ internal static unsafe class Int8Math
         }
         else if (Vector128.IsHardwareAccelerated)
         {
-            for (; i <= n - 8; i += 8)
-            {
-                // Differences up to 255 in magnitude: widen to int before squaring (255² overflows a short).
-                var (alo, _) = Vector128.Widen(Load8(a + i));
-                var (blo, _) = Vector128.Widen(Load8(b + i));
-                var (a0, a1) = Vector128.Widen(alo);
-                var (b0, b1) = Vector128.Widen(blo);
-                var d0 = a0 - b0;
-                var d1 = a1 - b1;
-                sum += Vector128.Sum((d0 * d0) + (d1 * d1));
-            }
+            return sum + SquaredL2Vector128(a + i, b + i, n - (int)i);
+        }
+        for (; i < n; i++)
+        {
+            var d = a[i] - b[i];
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /// <summary>The portable path of <see cref="SquaredL2(sbyte*, sbyte*, int)"/>: bytes widened to 32 bits before the
+    /// difference is squared (255² overflows a short), then a scalar tail. Internal for the tests, as
+    /// <see cref="DotVector128(sbyte*, sbyte*, int)"/>.</summary>
+    internal static long SquaredL2Vector128(sbyte* a, sbyte* b, int n)
+    {
+        nint i = 0;
+        long sum = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            var (alo, ahi) = Vector128.Widen(Vector128.Load(a + i));
+            var (blo, bhi) = Vector128.Widen(Vector128.Load(b + i));
+            var (a0, a1) = Vector128.Widen(alo);
+            var (a2, a3) = Vector128.Widen(ahi);
+            var (b0, b1) = Vector128.Widen(blo);
+            var (b2, b3) = Vector128.Widen(bhi);
+            var d0 = a0 - b0;
+            var d1 = a1 - b1;
+            var d2 = a2 - b2;
+            var d3 = a3 - b3;
+            sum += Vector128.Sum((d0 * d0) + (d1 * d1) + (d2 * d2) + (d3 * d3));
         }
         for (; i < n; i++)
         {
@@ -207,6 +240,26 @@ internal static unsafe class Int8Math
         fixed (sbyte* pb = b)
         {
             return SquaredL2(pa, pb, a.Length);
+        }
+    }
+
+    /// <summary>As <see cref="DotVector128(sbyte*, sbyte*, int)"/> over spans of equal length (tests).</summary>
+    internal static int DotVector128(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)
+    {
+        fixed (sbyte* pa = a)
+        fixed (sbyte* pb = b)
+        {
+            return DotVector128(pa, pb, a.Length);
+        }
+    }
+
+    /// <summary>As <see cref="SquaredL2Vector128(sbyte*, sbyte*, int)"/> over spans of equal length (tests).</summary>
+    internal static long SquaredL2Vector128(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)
+    {
+        fixed (sbyte* pa = a)
+        fixed (sbyte* pb = b)
+        {
+            return SquaredL2Vector128(pa, pb, a.Length);
         }
     }
 
