@@ -5,6 +5,9 @@
 #
 #   bench/run.sh DATA_DIR [--k 10] [--ef 10,20,40,80,160,320] [--M 16] [--efc 200]
 #                         [--build-threads 1,2] [--batch-threads 2] [--runs 2] [--dataset NAME]
+#                         [--quantization none|int8]
+# --quantization int8: HnswOptions.Quantization = Int8 (cosine datasets only); the build line on stderr gives the saved
+# file's and the memory's bytes ("index_bytes" / "params.memory_bytes" in the records).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="$HERE/out/lookalike-bench"
