@@ -2,7 +2,10 @@ namespace Lookalike.Index;
 
 /// <summary>Construction parameters of an <see cref="HnswIndex"/> (names as in Malkov &amp; Yashunin, arXiv:1603.09320, §4).
 /// Memory per element ≈ <c>Dimension·4</c> (vector) + <c>(2·M + 1)·4</c> (layer-0 links) + 24 (label, level, flags)
-/// bytes, rounded up to 64, plus on average <c>(M + 1)·4/(M − 1)</c> bytes of upper-layer links.</summary>
+/// bytes, rounded up to 64, plus on average <c>(M + 1)·4/(M − 1)</c> bytes of upper-layer links. Under
+/// <see cref="Quantization.Int8"/> the record holds <c>Dimension</c> bytes of codes instead of <c>Dimension·4</c>, and
+/// the float32 copy (<c>Dimension·4</c> rounded up to 64) lives outside the records: for 128-D, M 16, a 320-byte record
+/// plus 512 bytes instead of a 704-byte record.</summary>
 /// <remarks>The bounds of the tuning parameters are defined here once (<see cref="MinM"/>, <see cref="MaxM"/>,
 /// <see cref="MaxEfConstruction"/>, <see cref="MaxEfSearch"/>, <see cref="MaxDimension"/>): <see cref="Validate"/>,
 /// <see cref="HnswIndex.Load(string)"/> and the per-call efSearch of a search check against them, and callers (the

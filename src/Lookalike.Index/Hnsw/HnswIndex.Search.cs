@@ -218,11 +218,18 @@ public sealed partial class HnswIndex
         var n = res.Count;
         sc.EnsureWork(n);
         var work = sc.Work;
+        var ex = exact!;
         for (var i = 0; i < n; i++)
         {
             work[i] = res.Pop();
+            if (Sse.IsSupported)
+            {
+                // The exact vectors live apart from the records just walked: start all their cache misses at once.
+                var v = ex.Vector(work[i].Id);
+                Sse.Prefetch0(v);
+                Sse.Prefetch0(v + 64);
+            }
         }
-        var ex = exact!;
         for (var i = 0; i < n; i++)
         {
             var id = work[i].Id;
