@@ -12,6 +12,11 @@ if (args.Length > 0 && args[0] == "duplicates")
 {
     return DuplicateBench.Run(args[1..]);
 }
+// "Lookalike.Bench quantization DATA_DIR …": float32 against int8 in one process, passes interleaved (QuantizationBench).
+if (args.Length > 0 && args[0] == "quantization")
+{
+    return QuantizationBench.Run(args[1..]);
+}
 var opts = new Dictionary<string, string>(StringComparer.Ordinal);
 string? dir = null;
 for (var i = 0; i < args.Length; i++)
