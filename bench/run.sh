@@ -3,6 +3,7 @@
 # groundtruth.ivecs, meta.json — the format of ../shared/bench/peers) and print one JSON line per record
 # ("peer": "lookalike", same fields as the peers' runners) on stdout; progress goes to stderr.
 #
+#   bench/run.sh quantization DATA_DIR [--ef 10,20,40,80] [--rounds 5]   (float32 against int8, interleaved)
 #   bench/run.sh DATA_DIR [--k 10] [--ef 10,20,40,80,160,320] [--M 16] [--efc 200]
 #                         [--build-threads 1,2] [--batch-threads 2] [--runs 2] [--dataset NAME]
 #                         [--quantization none|int8]
