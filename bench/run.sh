@@ -3,8 +3,12 @@
 # groundtruth.ivecs, meta.json — the format of ../shared/bench/peers) and print one JSON line per record
 # ("peer": "lookalike", same fields as the peers' runners) on stdout; progress goes to stderr.
 #
+#   bench/run.sh quantization DATA_DIR [--ef 10,20,40,80] [--rounds 5]   (float32 against int8, interleaved)
 #   bench/run.sh DATA_DIR [--k 10] [--ef 10,20,40,80,160,320] [--M 16] [--efc 200]
 #                         [--build-threads 1,2] [--batch-threads 2] [--runs 2] [--dataset NAME]
+#                         [--quantization none|int8]
+# --quantization int8: HnswOptions.Quantization = Int8 (cosine datasets only); the build line on stderr gives the saved
+# file's and the memory's bytes ("index_bytes" / "params.memory_bytes" in the records).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="$HERE/out/lookalike-bench"

@@ -7,7 +7,7 @@ using Lookalike.Index;
 namespace Lookalike.Bench;
 
 /// <summary>Recall, percentiles and the JSON-lines records of ../shared/bench/peers (README "Record format").</summary>
-internal sealed class BenchRunner(Dataset ds, int k, int m, int efc)
+internal sealed class BenchRunner(Dataset ds, int k, int m, int efc, Quantization quantization = Quantization.None)
 {
     private double buildS;
     private int buildThreads;
@@ -85,6 +85,7 @@ internal sealed class BenchRunner(Dataset ds, int k, int m, int efc)
             w.WriteNumber("M", m);
             w.WriteNumber("efConstruction", efc);
             w.WriteString("metric", ds.Metric.ToString());
+            w.WriteString("quantization", quantization.ToString().ToLowerInvariant());
             w.WriteString("simd", System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "avx512" : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "avx2" : "sse");
             w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
             w.WriteNumber("memory_bytes", memoryBytes);

@@ -5,12 +5,17 @@ using Lookalike.Bench;
 using Lookalike.Index;
 
 // Usage: Lookalike.Bench DATA_DIR [--k 10] [--ef 10,20,...] [--M 16] [--efc 200] [--build-threads 1,2]
-//                               [--batch-threads 2] [--runs 2] [--dataset NAME]
+//                               [--batch-threads 2] [--runs 2] [--dataset NAME] [--quantization none|int8]
 // Prints one JSON line per record (same fields as ../shared/bench/peers), "peer": "lookalike".
 // "Lookalike.Bench duplicates DATA_DIR [--copies 400] …": recall with and without identical copies (DuplicateBench).
 if (args.Length > 0 && args[0] == "duplicates")
 {
     return DuplicateBench.Run(args[1..]);
+}
+// "Lookalike.Bench quantization DATA_DIR …": float32 against int8 in one process, passes interleaved (QuantizationBench).
+if (args.Length > 0 && args[0] == "quantization")
+{
+    return QuantizationBench.Run(args[1..]);
 }
 var opts = new Dictionary<string, string>(StringComparer.Ordinal);
 string? dir = null;
@@ -27,7 +32,7 @@ for (var i = 0; i < args.Length; i++)
 }
 if (dir is null)
 {
-    Console.Error.WriteLine("usage: Lookalike.Bench DATA_DIR [--k 10] [--ef 10,20,40,80,160,320] [--M 16] [--efc 200] [--build-threads 1,2] [--batch-threads 2] [--runs 2] [--dataset NAME]");
+    Console.Error.WriteLine("usage: Lookalike.Bench DATA_DIR [--k 10] [--ef 10,20,40,80,160,320] [--M 16] [--efc 200] [--build-threads 1,2] [--batch-threads 2] [--runs 2] [--dataset NAME] [--quantization none|int8]");
     return 2;
 }
 string Get(string key, string fallback) => opts.TryGetValue(key, out var v) ? v : fallback;
@@ -40,23 +45,24 @@ var efc = int.Parse(Get("efc", "200"), CultureInfo.InvariantCulture);
 var buildThreads = IntList(Get("build-threads", "1,2")).OrderDescending().ToArray();
 var batchThreads = int.Parse(Get("batch-threads", "2"), CultureInfo.InvariantCulture);
 var runs = Math.Max(1, int.Parse(Get("runs", Environment.GetEnvironmentVariable("BENCH_RUNS") ?? "2"), CultureInfo.InvariantCulture));
+var quantization = Enum.Parse<Quantization>(Get("quantization", "none"), ignoreCase: true);
 var ds = Dataset.Load(dir, opts.GetValueOrDefault("dataset"));
 var dim = ds.Dimension;
 var labels = Enumerable.Range(0, ds.BaseCount).Select(i => (long)i).ToArray();
-var runner = new BenchRunner(ds, k, m, efc);
+var runner = new BenchRunner(ds, k, m, efc, quantization);
 
 HnswIndex? index = null;
 foreach (var bt in buildThreads)
 {
     index = null;
     GC.Collect();
-    index = new HnswIndex(new HnswOptions { Dimension = dim, Metric = ds.Metric, M = m, EfConstruction = efc, InitialCapacity = ds.BaseCount });
+    index = new HnswIndex(new HnswOptions { Dimension = dim, Metric = ds.Metric, M = m, EfConstruction = efc, InitialCapacity = ds.BaseCount, Quantization = quantization });
     var sw = Stopwatch.StartNew();
     index.AddRange(labels, ds.Base, bt);
     var buildS = sw.Elapsed.TotalSeconds;
     var fileBytes = runner.SavedBytes(index);
     runner.Build(buildS, bt, fileBytes, index.MemoryBytes);
-    Console.Error.WriteLine($"lookalike build threads={bt}: {buildS:F2}s, file {fileBytes} B, memory {index.MemoryBytes} B");
+    Console.Error.WriteLine($"lookalike build threads={bt} quantization={quantization}: {buildS:F2}s, index file {fileBytes} B, memory {index.MemoryBytes} B ({index.MemoryBytes / (double)ds.BaseCount:F0} B per vector)");
 }
 if (index is null)
 {

@@ -13,10 +13,22 @@ public sealed partial class HnswIndex
         try
         {
             // Encode outside the label lock (normalisation under cosine), into the scratch's pinned buffer.
-            SearchScratch? tmp = SearchScratch.Rent(0, vectorBytes);
+            SearchScratch? tmp = SearchScratch.Rent(0, queryBytes);
             try
             {
-                VectorSpaces.Encode(space, vector, tmp.QueryPointer);
+                ReadOnlySpan<byte> exactForm = default;
+                if (exact is null)
+                {
+                    VectorSpaces.Encode(space, vector, tmp.QueryPointer);
+                }
+                else
+                {
+                    // Quantised: the exact form first (normalised), then the codes from it.
+                    var x = tmp.QueryPointer + exactOffset;
+                    VectorSpaces.Encode(exactSpace, vector, x);
+                    VectorSpaces.Quantize(space, new ReadOnlySpan<float>(x, dimension), tmp.QueryPointer);
+                    exactForm = tmp.Query.AsSpan(exactOffset, exactBytes);
+                }
                 ReadOnlySpan<byte> stored = tmp.Query.AsSpan(0, vectorBytes);
 
                 int id;
@@ -34,6 +46,7 @@ public sealed partial class HnswIndex
                     {
                         reused = true;
                         level = store.Level(id);
+                        exact?.Write(id, exactForm);
                         store.Rewrite(id, stored, label);
                         store.SetDeleted(id, false);
                         // After the rewrite: a search that sees no deleted slots must not meet a half-reused one.
@@ -44,6 +57,11 @@ public sealed partial class HnswIndex
                         reused = false;
                         id = nodeCount;
                         store.EnsureCapacity(id);
+                        if (exact is not null)
+                        {
+                            exact.EnsureCapacity(id);
+                            exact.Write(id, exactForm);
+                        }
                         store.Initialise(id, stored, label, level, deleted: false);
                         if (level > 0)
                         {
@@ -78,6 +96,7 @@ public sealed partial class HnswIndex
         {
             case SpaceKind.SquaredL2: Link<SquaredL2Space>(id, level, reused); break;
             case SpaceKind.Cosine: Link<CosineSpace>(id, level, reused); break;
+            case SpaceKind.Int8Cosine: Link<Int8CosineSpace>(id, level, reused); break;
             default: Link<InnerProductSpace>(id, level, reused); break;
         }
     }
@@ -106,7 +125,7 @@ public sealed partial class HnswIndex
             return;
         }
 
-        var sc = SearchScratch.Rent(store.Capacity, vectorBytes);
+        var sc = SearchScratch.Rent(store.Capacity, queryBytes);
         try
         {
             var q = store.Vector(id);

@@ -41,14 +41,18 @@ public sealed partial class HnswIndex
                 w.WriteInt32(e < 0 ? -1 : (int)e);
                 w.WriteInt32(e < 0 ? -1 : (int)(e >> 32));
                 w.WriteInt64((long)rngState);
-                w.WriteInt64(0);
+                w.WriteInt32((int)Options.Quantization);
+                w.WriteInt32(0);
                 for (var id = 0; id < slots; id++)
                 {
                     var level = store.Level(id);
                     w.WriteInt64(store.Label(id));
                     w.WriteInt32(level);
                     w.WriteInt32(store.IsDeleted(id) ? 1 : 0);
-                    w.WriteElements(new ReadOnlySpan<byte>(store.Vector(id), vectorBytes), VectorSpaces.ElementBytes(space));
+                    // The exact form: the stored vector itself, or a quantised index's float32 copy (its codes are
+                    // recomputed from it on load, so the file never holds two forms that could disagree).
+                    var v = exact is null ? store.Vector(id) : exact.Vector(id);
+                    w.WriteElements(new ReadOnlySpan<byte>(v, exactBytes), VectorSpaces.ElementBytes(exactSpace));
                     for (var l = 0; l <= level; l++)
                     {
                         var links = store.Links(id, l);
@@ -109,10 +113,10 @@ public sealed partial class HnswIndex
                 throw new IndexFormatException("size", "the file ends inside the header");
             }
             var version = r.ReadInt32();
-            if (version != IndexFile.Version)
+            if (version is < IndexFile.OldestVersion or > IndexFile.Version)
             {
-                throw new IndexFormatException("version",
-                    string.Create(CultureInfo.InvariantCulture, $"index format version {version} is not supported (expected {IndexFile.Version})"));
+                throw new IndexFormatException("version", string.Create(CultureInfo.InvariantCulture,
+                    $"index format version {version} is not supported (expected {IndexFile.OldestVersion}…{IndexFile.Version})"));
             }
             if (length < IndexFile.HeaderBytes + IndexFile.ChecksumBytes)
             {
@@ -131,7 +135,13 @@ public sealed partial class HnswIndex
             var entryId = r.ReadInt32();
             var topLayer = r.ReadInt32();
             var rng = (ulong)r.ReadInt64();
-            r.ReadInt64();
+            // Version 1 has 8 reserved bytes here (always 0) and only float32 storage; version 2 stores the quantization.
+            var quantizationValue = r.ReadInt32();
+            r.ReadInt32();
+            if (version == 1)
+            {
+                quantizationValue = (int)Quantization.None;
+            }
 
             HnswOptions options;
             try
@@ -145,6 +155,7 @@ public sealed partial class HnswIndex
                     DefaultEfSearch = efs,
                     Seed = seed,
                     InitialCapacity = initial,
+                    Quantization = (Quantization)quantizationValue,
                 };
                 options.Validate();
             }
@@ -165,22 +176,26 @@ public sealed partial class HnswIndex
             // Every size field against the file's length, before anything is allocated: each record holds at least its
             // label, level, flags, vector and layer-0 link count; the memory a load takes (records sized for the slots,
             // the label map, and later the upper-layer links) must stay within MemoryBudget(length).
-            var kind = VectorSpaces.KindOf(options.Metric);
+            var kind = VectorSpaces.KindOf(options.Metric, options.Quantization);
             var recordVectorBytes = VectorSpaces.VectorBytes(kind, dim);
-            var minRecord = 16L + recordVectorBytes + 4;
+            var fileVectorBytes = VectorSpaces.VectorBytes(VectorSpaces.ExactKind(kind), dim);
+            var exactRowBytes = VectorSpaces.IsQuantized(kind) ? Hnsw.ExactVectorStore.RowBytes(fileVectorBytes) : 0;
+            var minRecord = 16L + fileVectorBytes + 4;
             if (IndexFile.HeaderBytes + (slots * minRecord) + IndexFile.ChecksumBytes > length)
             {
                 throw new IndexFormatException("size", string.Create(CultureInfo.InvariantCulture,
                     $"the file is {length} bytes, too short for the {slots} records of {dim} dimensions its header announces"));
             }
             var budget = IndexFile.MemoryBudget(length);
-            var recordBytes = Hnsw.NodeStore.FirstSegmentBytes(recordVectorBytes, mValue, slots) + (LabelMapBytesPerEntry * (long)slots);
+            var recordBytes = Hnsw.NodeStore.FirstSegmentBytes(recordVectorBytes, mValue, slots)
+                + (Hnsw.NodeStore.FirstSegmentRecords(slots) * (long)exactRowBytes) + (LabelMapBytesPerEntry * (long)slots);
             if (recordBytes > budget)
             {
                 throw new IndexFormatException("size", string.Create(CultureInfo.InvariantCulture,
                     $"the {slots} records would take {recordBytes} bytes of memory, more than twice the file's {length} bytes allow: the file is damaged"));
             }
-            var reserved = Hnsw.NodeStore.FirstSegmentBytes(recordVectorBytes, mValue, initial);
+            var reserved = Hnsw.NodeStore.FirstSegmentBytes(recordVectorBytes, mValue, initial)
+                + (Hnsw.NodeStore.FirstSegmentRecords(initial) * (long)exactRowBytes);
             if (initial > slots && reserved > budget)
             {
                 throw new IndexFormatException("header", string.Create(CultureInfo.InvariantCulture,
@@ -220,8 +235,10 @@ public sealed partial class HnswIndex
     /// is allocated.</summary>
     private unsafe void ReadRecords(BinaryReader r, int slots, int live, int entryId, int topLayer, ulong rng, long upperBudget)
     {
-        var bytes = new byte[vectorBytes];
-        var elementBytes = VectorSpaces.ElementBytes(space);
+        // The file holds each vector's exact form; a quantised index derives its codes from it.
+        var bytes = new byte[exactBytes];
+        var codes = exact is null ? bytes : new byte[vectorBytes];
+        var elementBytes = VectorSpaces.ElementBytes(exactSpace);
         labelToId.EnsureCapacity(live);
         for (var id = 0; id < slots; id++)
         {
@@ -236,9 +253,16 @@ public sealed partial class HnswIndex
             IndexFile.FromLittleEndian(bytes, elementBytes);
             fixed (byte* v = bytes)
             {
-                if (!VectorSpaces.IsValidStored(space, v, dimension))
+                if (!VectorSpaces.IsValidStored(exactSpace, v, dimension))
                 {
                     throw Content($"slot {id}: the stored vector is not one this index could have written (non-finite, or not unit length under cosine)");
+                }
+                if (exact is not null)
+                {
+                    fixed (byte* c = codes)
+                    {
+                        VectorSpaces.Quantize(space, new ReadOnlySpan<float>(v, dimension), c);
+                    }
                 }
             }
             if (level > 0)
@@ -252,7 +276,12 @@ public sealed partial class HnswIndex
             }
             store.EnsureCapacity(id);
             var deleted = flags == 1;
-            store.Initialise(id, bytes, label, level, deleted);
+            if (exact is not null)
+            {
+                exact.EnsureCapacity(id);
+                exact.Write(id, bytes);
+            }
+            store.Initialise(id, codes, label, level, deleted);
             for (var l = 0; l <= level; l++)
             {
                 var count = r.ReadInt32();

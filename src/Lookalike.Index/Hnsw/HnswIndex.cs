@@ -17,6 +17,12 @@ namespace Lookalike.Index;
 /// the business of the index's vector space (<c>Spaces/</c>, hnswlib's <c>SpaceInterface</c>): the graph code is generic
 /// over it and never sees the element type. Under <see cref="DistanceMetric.Cosine"/> vectors are normalised on insert
 /// and queries on search.</para>
+/// <para><b>Quantisation.</b> With <see cref="HnswOptions.Quantization"/> = <see cref="Index.Quantization.Int8"/> the
+/// records hold int8 codes (one byte per component, fixed scale 127 for unit vectors; FAISS <c>IndexHNSWSQ</c>,
+/// USearch <c>i8</c>) that the graph walk and the insert-time neighbour selection compare with SIMD integer kernels, and
+/// the float32 vectors are kept outside the records; a search re-ranks its max(ef, 2·k) layer-0 results on them, so
+/// returned distances are exact cosine distances and recall@10 stays within 0.005 of a float32 index at the same
+/// efSearch (tests: <c>HnswInt8Tests</c>).</para>
 /// <para><b>Thread safety.</b> Every member may be called from any thread at any time:
 /// searches (<see cref="Search(ReadOnlySpan{float}, int, int, Func{long, bool}?)"/>, <see cref="SearchWithTrace"/>),
 /// reads (<see cref="Contains"/>, <see cref="TryGetVector"/>, introspection) and mutations (<see cref="Add"/>,
@@ -40,6 +46,21 @@ public sealed partial class HnswIndex : IVectorIndex
     private readonly SpaceKind space;
     private readonly int dimension;
     private readonly int vectorBytes;
+
+    /// <summary>The float32 space of the exact vectors (<see cref="space"/> itself unless quantised).</summary>
+    private readonly SpaceKind exactSpace;
+
+    /// <summary>Exact vectors of a quantised index, outside the node records (null for float32 storage).</summary>
+    private readonly ExactVectorStore? exact;
+
+    /// <summary>Bytes of one exact vector (4·Dimension).</summary>
+    private readonly int exactBytes;
+
+    /// <summary>Offset of the exact (float32) query in a scratch's query buffer, after the encoded query; 0 when not quantised.</summary>
+    private readonly int exactOffset;
+
+    /// <summary>Bytes of a scratch's query buffer: the encoded query, then (quantised) the exact query.</summary>
+    private readonly int queryBytes;
     private readonly int m;
     private readonly int m0;
     private readonly int efConstruction;
@@ -76,8 +97,20 @@ public sealed partial class HnswIndex : IVectorIndex
         Options = options;
         metric = options.Metric;
         dimension = options.Dimension;
-        space = VectorSpaces.KindOf(metric);
+        space = VectorSpaces.KindOf(metric, options.Quantization);
         vectorBytes = VectorSpaces.VectorBytes(space, dimension);
+        exactSpace = VectorSpaces.ExactKind(space);
+        exactBytes = VectorSpaces.VectorBytes(exactSpace, dimension);
+        if (VectorSpaces.IsQuantized(space))
+        {
+            exact = new ExactVectorStore(exactBytes, Math.Max(capacity, 1));
+            exactOffset = ExactVectorStore.RowBytes(vectorBytes);
+            queryBytes = exactOffset + exactBytes;
+        }
+        else
+        {
+            queryBytes = vectorBytes;
+        }
         m = options.M;
         m0 = 2 * options.M;
         efConstruction = Math.Max(options.EfConstruction, options.M);
@@ -94,6 +127,9 @@ public sealed partial class HnswIndex : IVectorIndex
 
     /// <inheritdoc/>
     public DistanceMetric Metric => metric;
+
+    /// <summary>How the graph's vectors are stored (<see cref="HnswOptions.Quantization"/>).</summary>
+    public Quantization Quantization => Options.Quantization;
 
     /// <summary>Number of live vectors (added and not removed). O(1).</summary>
     public int Count => Volatile.Read(ref liveCount);
@@ -228,7 +264,8 @@ public sealed partial class HnswIndex : IVectorIndex
         }
     }
 
-    /// <summary>Copies the stored vector of a label (normalised, under cosine) into <paramref name="destination"/>.</summary>
+    /// <summary>Copies the stored vector of a label (normalised, under cosine) into <paramref name="destination"/>; under
+    /// <see cref="Quantization.Int8"/> the exact float32 copy, not the int8 codes.</summary>
     /// <returns>False when the label is absent.</returns>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="Dimension"/>.</exception>
     public unsafe bool TryGetVector(long label, Span<float> destination)
@@ -243,7 +280,14 @@ public sealed partial class HnswIndex : IVectorIndex
             {
                 return false;
             }
-            VectorSpaces.Decode(space, store.Vector(id), destination[..dimension]);
+            if (exact is null)
+            {
+                VectorSpaces.Decode(space, store.Vector(id), destination[..dimension]);
+            }
+            else
+            {
+                VectorSpaces.Decode(exactSpace, exact.Vector(id), destination[..dimension]);
+            }
             return true;
         }
     }
@@ -258,8 +302,9 @@ public sealed partial class HnswIndex : IVectorIndex
     }
 
     /// <summary>Bytes held by vectors and layer-0 links (allocated record segments, including reserved capacity),
-    /// upper-layer links and the label map (estimated at 24 bytes per entry).</summary>
-    public long MemoryBytes => store.AllocatedBytes + Interlocked.Read(ref upperBytes) + (24L * Count);
+    /// the exact float32 vectors of a quantised index (<see cref="Quantization.Int8"/>), upper-layer links and the
+    /// label map (estimated at 24 bytes per entry).</summary>
+    public long MemoryBytes => store.AllocatedBytes + (exact?.AllocatedBytes ?? 0) + Interlocked.Read(ref upperBytes) + (24L * Count);
 
     /// <summary>Level of a new node: floor(−ln(U)·mL), U uniform in (0, 1], mL = 1/ln(M) (paper §4, Algorithm 1).
     /// Caller holds <see cref="labelLock"/>.</summary>

@@ -4,11 +4,12 @@ using System.Security.Cryptography;
 namespace Lookalike.Index.Persistence;
 
 /// <summary>
-/// Binary format of a saved <see cref="HnswIndex"/>, version 1 (all integers little-endian):
+/// Binary format of a saved <see cref="HnswIndex"/>, version 2 (all integers little-endian); version 1 files
+/// (no quantization field: float32 storage) still load:
 /// <code>
 /// offset size
 ///   0     8  magic "LKHNSW\r\n"
-///   8     4  version (1)
+///   8     4  version (2; 1 = the format before quantization, read as Quantization.None)
 ///  12     4  metric (0 SquaredL2, 1 Cosine, 2 InnerProduct)
 ///  16     4  dimension
 ///  20     4  M
@@ -21,8 +22,10 @@ namespace Lookalike.Index.Persistence;
 ///  48     4  entry point slot (−1 when empty)
 ///  52     4  top layer
 ///  56     8  level-generator state
-///  64     8  reserved (0)
-///  72        n slot records: label i64, level i32, flags i32 (1 = removed), vector dim × f32,
+///  64     4  quantization (0 None, 1 Int8); reserved (0) in version 1
+///  68     4  reserved (0)
+///  72        n slot records: label i64, level i32, flags i32 (1 = removed), vector dim × f32 (the exact form:
+///            normalised under cosine; an Int8 index stores no codes, they are recomputed from it on load),
 ///            then for each layer 0…level: link count i32, that many slot ids i32
 ///  end−32 32 SHA-256 (System.Security.Cryptography.IncrementalHash) of every byte before it
 /// </code>
@@ -31,7 +34,12 @@ namespace Lookalike.Index.Persistence;
 /// </summary>
 internal static class IndexFile
 {
-    public const int Version = 1;
+    /// <summary>The version <see cref="HnswIndex.Save"/> writes.</summary>
+    public const int Version = 2;
+
+    /// <summary>The oldest version <see cref="HnswIndex.Load(string)"/> reads.</summary>
+    public const int OldestVersion = 1;
+
     public const int HeaderBytes = 72;
     public const int ChecksumBytes = 32;
     public static ReadOnlySpan<byte> Magic => "LKHNSW\r\n"u8;

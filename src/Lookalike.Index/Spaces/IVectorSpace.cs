@@ -9,8 +9,9 @@ namespace Lookalike.Index.Spaces;
 /// <remarks>
 /// Every member is static and the graph code is generic over <c>TSpace : struct, IVectorSpace</c> (the trick of
 /// <c>ISearchTracer</c>): the JIT compiles one copy of the search loop per space with the distance inlined, so there is
-/// no virtual call or delegate in the hot loop. A new representation (e.g. int8 scalar quantisation) is one new type
-/// implementing this interface plus its <see cref="SpaceKind"/>, selected in <see cref="VectorSpaces"/>.
+/// no virtual call or delegate in the hot loop. A new representation is one new type implementing this interface plus its
+/// <see cref="SpaceKind"/>, selected in <see cref="VectorSpaces"/>; <see cref="Int8CosineSpace"/> (int8 scalar
+/// quantisation, <see cref="IsQuantized"/>) is one.
 /// </remarks>
 internal unsafe interface IVectorSpace
 {
@@ -23,6 +24,16 @@ internal unsafe interface IVectorSpace
     /// <summary>True when a query must be encoded before <see cref="Distance"/> (false: the caller's floats are used as
     /// they are, with no copy).</summary>
     static abstract bool EncodesQuery { get; }
+
+    /// <summary>True when the stored form is a lossy code (int8) of an exact float32 form: the index then keeps the exact
+    /// form outside the node records (in the layout of <see cref="VectorSpaces.ExactKind"/>'s space) and re-ranks the
+    /// final candidates on it. False for the float32 spaces, whose stored form is exact.</summary>
+    static abstract bool IsQuantized { get; }
+
+    /// <summary>Writes the stored form of a vector already in its exact form (float[dimension] as
+    /// <see cref="VectorSpaces.ExactKind"/>'s space stores it: normalised under cosine) to <paramref name="destination"/>
+    /// (<see cref="VectorBytes"/> bytes); a copy for the float32 spaces, the int8 codes for a quantised one.</summary>
+    static abstract void Quantize(ReadOnlySpan<float> exact, byte* destination);
 
     /// <summary>Writes the stored form of <paramref name="source"/> (float[dimension], already checked by
     /// <see cref="Validation.VectorGuard"/>) to <paramref name="destination"/> (<see cref="VectorBytes"/> bytes).</summary>

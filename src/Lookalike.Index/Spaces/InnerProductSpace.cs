@@ -11,6 +11,11 @@ internal readonly unsafe struct InnerProductSpace : IVectorSpace
 
     public static int ElementBytes => sizeof(float);
 
+    public static bool IsQuantized => false;
+
+    public static void Quantize(ReadOnlySpan<float> exact, byte* destination) =>
+        exact.CopyTo(new Span<float>(destination, exact.Length));
+
     public static bool EncodesQuery => false;
 
     public static void Encode(ReadOnlySpan<float> source, byte* destination) =>

@@ -5,21 +5,35 @@ namespace Lookalike.Index.Spaces;
 /// the kind once per call and then run code generic over the space's struct.</summary>
 internal static unsafe class VectorSpaces
 {
-    /// <summary>The space of an index with <paramref name="metric"/> (float32 storage).</summary>
+    /// <summary>The space of an index with <paramref name="metric"/> and float32 storage.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Unknown metric.</exception>
-    public static SpaceKind KindOf(DistanceMetric metric) => metric switch
+    public static SpaceKind KindOf(DistanceMetric metric) => KindOf(metric, Quantization.None);
+
+    /// <summary>The space of an index with <paramref name="metric"/> and <paramref name="quantization"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Unknown metric or quantization, or int8 with a metric other than cosine.</exception>
+    public static SpaceKind KindOf(DistanceMetric metric, Quantization quantization) => (metric, quantization) switch
     {
-        DistanceMetric.SquaredL2 => SpaceKind.SquaredL2,
-        DistanceMetric.Cosine => SpaceKind.Cosine,
-        DistanceMetric.InnerProduct => SpaceKind.InnerProduct,
-        _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "unknown distance metric"),
+        (DistanceMetric.SquaredL2, Quantization.None) => SpaceKind.SquaredL2,
+        (DistanceMetric.Cosine, Quantization.None) => SpaceKind.Cosine,
+        (DistanceMetric.InnerProduct, Quantization.None) => SpaceKind.InnerProduct,
+        (DistanceMetric.Cosine, Quantization.Int8) => SpaceKind.Int8Cosine,
+        (_, Quantization.None) => throw new ArgumentOutOfRangeException(nameof(metric), metric, "unknown distance metric"),
+        _ => throw new ArgumentOutOfRangeException(nameof(quantization), quantization, "no such quantized space"),
     };
+
+    /// <summary>The float32 space whose stored form is <paramref name="kind"/>'s exact form: itself for a float32 space,
+    /// <see cref="SpaceKind.Cosine"/> for <see cref="SpaceKind.Int8Cosine"/>.</summary>
+    public static SpaceKind ExactKind(SpaceKind kind) => kind == SpaceKind.Int8Cosine ? SpaceKind.Cosine : kind;
+
+    /// <summary>True when <paramref name="kind"/> stores a lossy code of an exact form (<see cref="IVectorSpace.IsQuantized"/>).</summary>
+    public static bool IsQuantized(SpaceKind kind) => kind == SpaceKind.Int8Cosine;
 
     /// <summary>Bytes of one stored vector.</summary>
     public static int VectorBytes(SpaceKind kind, int dimension) => kind switch
     {
         SpaceKind.SquaredL2 => SquaredL2Space.VectorBytes(dimension),
         SpaceKind.Cosine => CosineSpace.VectorBytes(dimension),
+        SpaceKind.Int8Cosine => Int8CosineSpace.VectorBytes(dimension),
         _ => InnerProductSpace.VectorBytes(dimension),
     };
 
@@ -28,6 +42,7 @@ internal static unsafe class VectorSpaces
     {
         SpaceKind.SquaredL2 => SquaredL2Space.ElementBytes,
         SpaceKind.Cosine => CosineSpace.ElementBytes,
+        SpaceKind.Int8Cosine => Int8CosineSpace.ElementBytes,
         _ => InnerProductSpace.ElementBytes,
     };
 
@@ -38,17 +53,31 @@ internal static unsafe class VectorSpaces
         {
             case SpaceKind.SquaredL2: SquaredL2Space.Encode(source, destination); break;
             case SpaceKind.Cosine: CosineSpace.Encode(source, destination); break;
+            case SpaceKind.Int8Cosine: Int8CosineSpace.Encode(source, destination); break;
             default: InnerProductSpace.Encode(source, destination); break;
         }
     }
 
-    /// <summary>Reads a stored vector back as float[destination.Length].</summary>
+    /// <summary>Writes the stored form of a vector already in its exact form (<see cref="IVectorSpace.Quantize"/>).</summary>
+    public static void Quantize(SpaceKind kind, ReadOnlySpan<float> exact, byte* destination)
+    {
+        switch (kind)
+        {
+            case SpaceKind.SquaredL2: SquaredL2Space.Quantize(exact, destination); break;
+            case SpaceKind.Cosine: CosineSpace.Quantize(exact, destination); break;
+            case SpaceKind.Int8Cosine: Int8CosineSpace.Quantize(exact, destination); break;
+            default: InnerProductSpace.Quantize(exact, destination); break;
+        }
+    }
+
+    /// <summary>Reads a stored vector back as float[destination.Length] (approximately, for a quantised space).</summary>
     public static void Decode(SpaceKind kind, byte* source, Span<float> destination)
     {
         switch (kind)
         {
             case SpaceKind.SquaredL2: SquaredL2Space.Decode(source, destination); break;
             case SpaceKind.Cosine: CosineSpace.Decode(source, destination); break;
+            case SpaceKind.Int8Cosine: Int8CosineSpace.Decode(source, destination); break;
             default: InnerProductSpace.Decode(source, destination); break;
         }
     }
@@ -58,6 +87,7 @@ internal static unsafe class VectorSpaces
     {
         SpaceKind.SquaredL2 => SquaredL2Space.IsValidStored(vector, dimension),
         SpaceKind.Cosine => CosineSpace.IsValidStored(vector, dimension),
+        SpaceKind.Int8Cosine => Int8CosineSpace.IsValidStored(vector, dimension),
         _ => InnerProductSpace.IsValidStored(vector, dimension),
     };
 }

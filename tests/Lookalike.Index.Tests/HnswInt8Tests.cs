@@ -1,0 +1,293 @@
+using Lookalike.Index;
+using Xunit.Abstractions;
+
+namespace Lookalike.Index.Tests;
+
+public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
+{
+    private const int Dim = 128;
+    private readonly string dir = Directory.CreateTempSubdirectory("lookalike-int8-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static HnswIndex Build(float[] data, int n, Quantization quantization, int dim = Dim) =>
+        BuildWith(new HnswOptions { Dimension = dim, Quantization = quantization, InitialCapacity = n }, data, n);
+
+    private static HnswIndex BuildWith(HnswOptions options, float[] data, int n)
+    {
+        var index = new HnswIndex(options);
+        index.AddRange(IndexTestData.Labels(n), data.AsMemory(0, n * options.Dimension));
+        return index;
+    }
+
+    [Theory]
+    [InlineData(DistanceMetric.SquaredL2)]
+    [InlineData(DistanceMetric.InnerProduct)]
+    public void Constructor_Int8WithNonCosineMetric_ThrowsNamingQuantization(DistanceMetric metric)
+    {
+        // Act
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new HnswIndex(new HnswOptions { Dimension = 8, Metric = metric, Quantization = Quantization.Int8 }));
+
+        // Assert
+        Assert.Equal(nameof(HnswOptions.Quantization), ex.ParamName);
+    }
+
+    [Fact]
+    public void Search_Int8ClusteredUnit128d_RecallWithin0005OfFloatAtSameEf()
+    {
+        // Arrange: 10,000 unit vectors in 100 clusters (as HnswRecallTests), cosine, M 16, efConstruction 200.
+        const int N = 10_000, Queries = 300, K = 10;
+        var all = IndexTestData.Clustered(N + Queries, Dim, 100, 0.06f, 128);
+        var f32 = Build(all, N, Quantization.None);
+        var i8 = Build(all, N, Quantization.Int8);
+        var flat = new FlatIndex(Dim, DistanceMetric.Cosine);
+        for (var i = 0; i < N; i++)
+        {
+            flat.Add(i, IndexTestData.Row(all, Dim, i));
+        }
+        var truth = Enumerable.Range(0, Queries).Select(q => flat.Search(IndexTestData.Row(all, Dim, N + q), K)).ToArray();
+
+        foreach (var ef in new[] { 10, 16, 32, 64, 128 })
+        {
+            // Act
+            double recallF32 = 0, recallI8 = 0;
+            for (var q = 0; q < Queries; q++)
+            {
+                var query = IndexTestData.Row(all, Dim, N + q);
+                recallF32 += IndexTestData.Overlap(f32.Search(query, K, ef), truth[q]);
+                recallI8 += IndexTestData.Overlap(i8.Search(query, K, ef), truth[q]);
+            }
+            recallF32 /= Queries;
+            recallI8 /= Queries;
+
+            // Assert
+            output.WriteLine($"ef {ef}: recall@10 int8 {recallI8:F4}, float {recallF32:F4}");
+            Assert.True(recallI8 >= recallF32 - 0.005, $"ef {ef}: recall@10 int8 {recallI8:F4} vs float {recallF32:F4}");
+        }
+    }
+
+    [Fact]
+    public void Search_Int8_ReturnsExactCosineDistancesSortedAsFlat()
+    {
+        // Arrange
+        const int N = 2_000, K = 10;
+        var all = IndexTestData.Clustered(N + 20, Dim, 20, 0.06f, 5);
+        var i8 = Build(all, N, Quantization.Int8);
+        var flat = new FlatIndex(Dim, DistanceMetric.Cosine);
+        for (var i = 0; i < N; i++)
+        {
+            flat.Add(i, IndexTestData.Row(all, Dim, i));
+        }
+
+        for (var q = 0; q < 20; q++)
+        {
+            var query = IndexTestData.Row(all, Dim, N + q);
+
+            // Act: ef 400 makes the graph walk exhaustive enough that the re-ranked top 10 is the exact top 10.
+            var actual = i8.Search(query, K, 400);
+            var expected = flat.Search(query, K);
+
+            // Assert: same labels, and distances from the float32 vectors (not the codes).
+            IndexTestData.AssertWellFormed(actual);
+            Assert.Equal(expected.Select(n => n.Label), actual.Select(n => n.Label));
+            for (var j = 0; j < K; j++)
+            {
+                Assert.Equal(expected[j].Distance, actual[j].Distance, 1e-5f);
+            }
+        }
+    }
+
+    [Fact]
+    public void TryGetVector_Int8_ReturnsTheNormalisedFloatVector()
+    {
+        // Arrange
+        var index = new HnswIndex(new HnswOptions { Dimension = 4, Quantization = Quantization.Int8 });
+        index.Add(7, [3f, 0f, 4f, 0f]);
+        var v = new float[4];
+
+        // Act
+        var found = index.TryGetVector(7, v);
+
+        // Assert: exactly 0.6 and 0.8 (float32), not the decoded codes 76/127 and 102/127.
+        Assert.True(found);
+        Assert.Equal(new[] { 0.6f, 0f, 0.8f, 0f }, v);
+    }
+
+    [Fact]
+    public void Add_Int8ReplaceAndReuseSlot_SearchFindsNewVector()
+    {
+        // Arrange
+        var all = IndexTestData.Clustered(500, 16, 5, 0.1f, 3);
+        var index = BuildWith(new HnswOptions { Dimension = 16, Quantization = Quantization.Int8, M = 8 }, all, 500);
+        var v = Enumerable.Range(0, 16).Select(i => i % 2 == 0 ? 1f : -1f).ToArray();
+
+        // Act: label 10 removed, then a new label takes its slot.
+        index.Remove(10);
+        index.Add(9_999, v);
+        var hit = index.Search(v, 1, 50);
+
+        // Assert
+        Assert.Equal(500, index.SlotCount);
+        Assert.Equal(9_999, hit[0].Label);
+        Assert.Equal(0f, hit[0].Distance, 1e-6f);
+    }
+
+    [Fact]
+    public void MemoryBytes_Int8_RecordsSmallerExactCopyOutside()
+    {
+        // Arrange + Act
+        var all = IndexTestData.Clustered(1_000, Dim, 10, 0.06f, 4);
+        var f32 = Build(all, 1_000, Quantization.None);
+        var i8 = Build(all, 1_000, Quantization.Int8);
+
+        // Assert: float records are 704 B (512 B vector), int8 records 320 B plus a 512 B float copy.
+        Assert.Equal(1_000, i8.Count);
+        Assert.True(i8.MemoryBytes > f32.MemoryBytes, $"{i8.MemoryBytes} vs {f32.MemoryBytes}");
+        Assert.True(i8.MemoryBytes < f32.MemoryBytes * 1.3, $"{i8.MemoryBytes} vs {f32.MemoryBytes}");
+    }
+
+    [Fact]
+    public void SaveLoad_Int8RoundTrip_ReturnsIdenticalResultsAndOptions()
+    {
+        // Arrange
+        const int N = 1_500;
+        var all = IndexTestData.Clustered(N + 30, Dim, 30, 0.06f, 6);
+        var original = BuildWith(new HnswOptions { Dimension = Dim, Quantization = Quantization.Int8, M = 8, Seed = 3 }, all, N);
+        original.Remove(17);
+        var path = Path.Combine(dir, "int8.hnsw");
+
+        // Act
+        original.Save(path);
+        var loaded = HnswIndex.Load(path);
+
+        // Assert
+        Assert.Equal(Quantization.Int8, loaded.Quantization);
+        Assert.Equal(original.Options, loaded.Options);
+        Assert.Equal(original.Count, loaded.Count);
+        Assert.False(loaded.Contains(17));
+        Assert.Equal(original.GetLayerCounts(), loaded.GetLayerCounts());
+        for (var q = 0; q < 30; q++)
+        {
+            var query = IndexTestData.Row(all, Dim, N + q);
+            Assert.Equal(original.Search(query, 10, 20), loaded.Search(query, 10, 20));
+        }
+        var a = new float[Dim];
+        var b = new float[Dim];
+        Assert.True(original.TryGetVector(5, a) && loaded.TryGetVector(5, b));
+        Assert.Equal(a, b);
+    }
+
+    [Theory]
+    [InlineData(300)]
+    [InlineData(5_000)]
+    [InlineData(-40)]
+    public void Load_Int8BitFlipped_ThrowsChecksum(int offset)
+    {
+        // Arrange
+        var path = SavedInt8();
+        var bytes = File.ReadAllBytes(path);
+        bytes[offset >= 0 ? offset : bytes.Length + offset] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+
+        // Act
+        var ex = Assert.Throws<IndexFormatException>(() => HnswIndex.Load(path));
+
+        // Assert
+        Assert.Equal("checksum", ex.Check);
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(-1)]
+    public void Load_UnknownQuantization_ThrowsHeader(int value)
+    {
+        // Arrange: the quantization field (offset 64) of a version-2 file.
+        var path = SavedInt8();
+        var bytes = File.ReadAllBytes(path);
+        BitConverter.TryWriteBytes(bytes.AsSpan(64, 4), value);
+        File.WriteAllBytes(path, bytes);
+
+        // Act
+        var ex = Assert.Throws<IndexFormatException>(() => HnswIndex.Load(path));
+
+        // Assert
+        Assert.Equal("header", ex.Check);
+    }
+
+    [Fact]
+    public void Load_Int8WithSquaredL2Header_ThrowsHeader()
+    {
+        // Arrange: metric (offset 12) rewritten to SquaredL2 in an int8 file.
+        var path = SavedInt8();
+        var bytes = File.ReadAllBytes(path);
+        BitConverter.TryWriteBytes(bytes.AsSpan(12, 4), (int)DistanceMetric.SquaredL2);
+        File.WriteAllBytes(path, bytes);
+
+        // Act
+        var ex = Assert.Throws<IndexFormatException>(() => HnswIndex.Load(path));
+
+        // Assert
+        Assert.Equal("header", ex.Check);
+    }
+
+    [Fact]
+    public void Load_Version1Fixture_LoadsWithItsOptionsVectorsAndExactAnswers()
+    {
+        // Arrange: Fixtures/index-v1-cosine-16d.lkhnsw was written by the version-1 writer (before quantization):
+        // 200 uniform vectors (IndexTestData.Uniform(200, 16, 77)), cosine, M 8, seed 7, sequential, label 5 removed.
+        // Compared with brute force, not with a fresh build, whose graph would depend on this machine's SIMD rounding.
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "index-v1-cosine-16d.lkhnsw");
+        var data = IndexTestData.Uniform(200, 16, 77);
+        var flat = new FlatIndex(16, DistanceMetric.Cosine);
+        for (var i = 0; i < 200; i++)
+        {
+            if (i != 5)
+            {
+                flat.Add(i, IndexTestData.Row(data, 16, i));
+            }
+        }
+        var expectedOptions = new HnswOptions { Dimension = 16, Metric = DistanceMetric.Cosine, M = 8, Seed = 7 };
+
+        // Act
+        var loaded = HnswIndex.Load(path);
+
+        // Assert: the file is version 1; options (no quantization), vectors and answers as written.
+        Assert.Equal(1, BitConverter.ToInt32(File.ReadAllBytes(path), 8));
+        Assert.Equal(expectedOptions, loaded.Options);
+        Assert.Equal(199, loaded.Count);
+        Assert.False(loaded.Contains(5));
+        var v = new float[16];
+        for (var i = 0; i < 200; i += 7)
+        {
+            var query = IndexTestData.Row(data, 16, i);
+            var expected = flat.Search(query, 5);
+            var actual = loaded.Search(query, 5, 200);
+            Assert.Equal(expected.Select(n => n.Label), actual.Select(n => n.Label));
+            if (i != 5)
+            {
+                Assert.True(loaded.TryGetVector(i, v));
+                var norm = Math.Sqrt(query.ToArray().Sum(x => (double)x * x));
+                for (var j = 0; j < 16; j++)
+                {
+                    Assert.Equal(query[j] / norm, v[j], 1e-6);
+                }
+            }
+        }
+
+        // Saved again, it is a version-2 file that loads.
+        var resaved = Path.Combine(dir, "v2.hnsw");
+        loaded.Save(resaved);
+        Assert.Equal(2, BitConverter.ToInt32(File.ReadAllBytes(resaved), 8));
+        Assert.Equal(199, HnswIndex.Load(resaved).Count);
+    }
+
+    private string SavedInt8()
+    {
+        var all = IndexTestData.Clustered(600, 24, 10, 0.1f, 2);
+        var index = BuildWith(new HnswOptions { Dimension = 24, Quantization = Quantization.Int8, M = 8 }, all, 600);
+        var path = Path.Combine(dir, "int8-" + Guid.NewGuid().ToString("N") + ".hnsw");
+        index.Save(path);
+        return path;
+    }
+}
