@@ -66,6 +66,9 @@ public sealed class SweepQuerySet
     /// <summary>Faces in the gallery the queries are asked of (for <see cref="SweepQuerySource.HeldOutPeople"/>: the live count; each fold's index holds fewer).</summary>
     public int IndexedFaces { get; }
 
+    /// <summary>Each query's searched index, own face id and exact truth (for tests).</summary>
+    internal IEnumerable<(HnswIndex Index, long Self, IReadOnlySet<long> Truth)> Items => _queries.Select(q => (q.Index, q.Self, (IReadOnlySet<long>)q.Truth));
+
     /// <summary>
     /// Recall@k and timing at one efSearch: every query is asked once per pass; a pass's latency is its mean per query;
     /// the point carries the median over <paramref name="passes"/> passes (recall does not depend on the pass).
