@@ -25,7 +25,8 @@ public enum SweepQuerySource
     /// stranger's photo on the home page. Chosen over mirrored or jittered chips because a mirrored chip still has its
     /// own original in the gallery at a tiny distance, which the graph finds easily; and over excluding a query's own id
     /// (<see cref="LeaveOneOut"/>) because that query still sits in the graph, linked to its exact neighbours, so the
-    /// search walks straight to them: on the test gallery that read 0.97–0.99 at efSearch 10 while strangers got 0.80.
+    /// search walks straight to them: on a 9,145-face LFW gallery (M 16, efConstruction 200) that read recall@10 0.968 at
+    /// efSearch 10, left-out people 0.758, and ten strangers' photos averaged 0.80.
     /// </summary>
     HeldOutPeople,
 
