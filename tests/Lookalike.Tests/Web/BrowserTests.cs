@@ -364,7 +364,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         await live.EnsureReadyAsync();
         var probe = gallery.HeldBack[0];
         // A crowd of 4,000 faces all about as far from the probe (its descriptor plus noise): the hardest case for the
-        // graph. With the stored efSearch 1 (raised to the 28 faces a three-person search fetches) recall falls well below 0.95.
+        // graph. With the stored efSearch 1 (raised to the faces a people search fetches, 4 × k + 16) recall falls well below 0.95.
         var descriptor = factory.Services.GetRequiredService<MatchService>().Analyze(await File.ReadAllBytesAsync(probe.Path)).Faces[0].Descriptor;
         var random = new Random(5);
         live.AddFaces(Enumerable.Range(0, 4000)
