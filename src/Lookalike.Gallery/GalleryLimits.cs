@@ -32,6 +32,10 @@ public static class GalleryLimits
     /// bound the tuning page always had; a default beyond it only costs every query time.</summary>
     public const int MaxDefaultEfSearch = 2_000;
 
+    /// <summary>Recall against exact search (0–1) below which the home page warns that some cards may be the wrong people
+    /// (0.95, the threshold hnswlib's own recall test holds an index to).</summary>
+    public const double MinTrustedRecall = 0.95;
+
     /// <summary>Largest efSearch the home page's slider offers (a request may go up to <see cref="MaxEfSearch"/>).</summary>
     public const int MaxSliderEfSearch = 500;
 

@@ -301,12 +301,103 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
 
             await page.Locator("[data-testid=sweep-curve]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
             Assert.True(await page.Locator("[data-testid=sweep-point]").CountAsync() >= 5);
-            await page.Locator("[data-testid=pick-ef]").ClickAsync();
-            await Assertions.Expect(page.Locator("[data-testid=pick-message]")).ToContainTextAsync("efSearch");
+            Assert.True(await page.Locator("[data-testid=x-tick]").CountAsync() >= 3);
+            Assert.True(await page.Locator("[data-testid=y-tick]").CountAsync() >= 3);
+            await Assertions.Expect(page.Locator("[data-testid=sweep-method]")).ToContainTextAsync("does not hold");
             await BrowserApp.DocScreenshotAsync(page, "tuning.png");
         });
-        // The pick is stored; put the shared gallery's default back for the other tests.
-        app.Factory.Services.GetRequiredService<LiveGallery>().SetDefaultEfSearch(64);
+        // nothing was stored by the sweep
+        Assert.Equal(64, app.Factory.Services.GetRequiredService<LiveGallery>().Current.Parameters.DefaultEfSearch);
+    }
+
+    [BrowserFact]
+    public async Task Tuning_StoreEfSearch_AsksForConfirmationWithTheRecallItImplies()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+        var live = app.Factory.Services.GetRequiredService<LiveGallery>();
+
+        await BrowserApp.RunAsync(page, nameof(Tuning_StoreEfSearch_AsksForConfirmationWithTheRecallItImplies), async () =>
+        {
+            await BrowserApp.SignInAsync(page, app.Factory.Services);
+            await page.GotoAsync("/tuning");
+            var run = page.Locator("[data-testid=run-sweep]");
+            await Assertions.Expect(run).ToBeEnabledAsync();
+            await page.WaitForTimeoutAsync(500);
+            await run.ClickAsync();
+            await page.Locator("[data-testid=sweep-curve]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
+
+            // the pick asks first and stores nothing until confirmed; cancel keeps the default
+            await page.Locator("[data-testid=pick-ef]").ClickAsync();
+            var confirm = page.Locator("[data-testid=confirm-ef]");
+            await Assertions.Expect(confirm).ToContainTextAsync("for every search?");
+            await Assertions.Expect(page.Locator("[data-testid=confirm-recall]")).ToContainTextAsync("recall@10 ≈ 0.");
+            Assert.Equal(64, live.Current.Parameters.DefaultEfSearch);
+            await page.Locator("[data-testid=confirm-cancel]").ClickAsync();
+            await Assertions.Expect(confirm).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator("[data-testid=pick-message]")).ToContainTextAsync("Nothing was stored");
+            Assert.Equal(64, live.Current.Parameters.DefaultEfSearch);
+
+            // the form's efSearch field asks too, with the recall measured for that value; confirming stores it
+            var efs = page.Locator("[data-testid=field-efs] input, input[data-testid=field-efs]").First;
+            await efs.FillAsync("20");
+            await page.Locator("[data-testid=apply-parameters]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=confirm-recall]")).ToContainTextAsync("recall@10 ≈ 0.", new() { Timeout = 60_000 });
+            Assert.Equal(64, live.Current.Parameters.DefaultEfSearch);
+            await BrowserApp.DocScreenshotAsync(page, "tuning-confirm.png");
+            await page.Locator("[data-testid=confirm-store]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=pick-message]")).ToContainTextAsync("efSearch 20 is now the default");
+            Assert.Equal(20, live.Current.Parameters.DefaultEfSearch);
+        });
+        live.SetDefaultEfSearch(64); // the shared gallery's default back for the other tests
+    }
+
+    [BrowserFact]
+    public async Task Home_SearchRecallBelow95Percent_WarnsThatCardsMayBeWrong()
+    {
+        var app = await gallery.BrowserAsync();
+        using var data = gallery.CopyDataDirectory();
+        using var factory = new LookalikeAppFactory(data.Path);
+        factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        var live = factory.Services.GetRequiredService<LiveGallery>();
+        await live.EnsureReadyAsync();
+        var probe = gallery.HeldBack[0];
+        // A crowd of 4,000 faces all about as far from the probe (its descriptor plus noise): the hardest case for the
+        // graph. With the stored efSearch 1 (raised to the faces a people search fetches, 4 × k + 16) recall falls well below 0.95.
+        var descriptor = factory.Services.GetRequiredService<MatchService>().Analyze(await File.ReadAllBytesAsync(probe.Path)).Faces[0].Descriptor;
+        var random = new Random(5);
+        live.AddFaces(Enumerable.Range(0, 4000)
+            .Select(i => (new FaceRef(1_000_000 + i, 1_000_000 + i, 1_000_000 + i, $"Crowd {i}"), descriptor.Select(v => v + 0.25f * (float)(random.NextDouble() - 0.5)).ToArray()))
+            .ToList());
+        live.SetDefaultEfSearch(1);
+        var url = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var context = await app.Browser.NewContextAsync(new() { BaseURL = url, ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+
+        await BrowserApp.RunAsync(page, nameof(Home_SearchRecallBelow95Percent_WarnsThatCardsMayBeWrong), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, probe.Path);
+            await page.Locator("[data-testid=match-card]").First.WaitForAsync();
+
+            var warning = page.Locator("[data-testid=low-recall]");
+            await Assertions.Expect(warning).ToContainTextAsync("may be the wrong people");
+            var recall = double.Parse(await warning.GetAttributeAsync("data-recall") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(recall < 0.95, $"recall {recall}");
+            await BrowserApp.DocScreenshotAsync(page, "home-low-recall.png");
+
+            // a large efSearch from the Advanced panel finds more of the exact neighbours (this crowd is too even for all)
+            await page.GetByText("Advanced:").ClickAsync();
+            await page.Locator("[data-testid=search-controls] input[type=range]").Last.FillAsync("500");
+            await Assertions.Expect(page.Locator("[data-testid=timings-strip]")).ToContainTextAsync("efSearch 500");
+            var raised = await warning.CountAsync() == 0 ? 1.0
+                : double.Parse(await warning.GetAttributeAsync("data-recall") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(raised > recall, $"recall {recall} at efSearch 1, {raised} at 500");
+        });
+        await context.CloseAsync();
     }
 
     [BrowserFact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bunit;
 using Lookalike.Faces;
 using Lookalike.Web;
@@ -184,6 +185,51 @@ public sealed class ComponentTests : IAsyncLifetime
 
         Assert.NotNull(cut.Find("[data-testid=sweep-curve]"));
         Assert.Equal(2, cut.FindAll("[data-testid=sweep-point]").Count);
+    }
+
+    [Fact]
+    public void SweepChart_ZigZagTimings_FrontierOnlyThroughUndominatedPoints_TicksWithValuesAndUnits_LabelsInside()
+    {
+        // efSearch 10 timed slower than 12: it is drawn faint, and the curve goes 12 → 32 → 256 only
+        SweepPoint[] points = [new(10, 0.80, 0.060, 1), new(12, 0.84, 0.050, 1), new(32, 0.95, 0.10, 1), new(256, 1.0, 0.42, 1)];
+
+        var cut = Render<SweepChart>(p => p.Add(c => c.Points, points).Add(c => c.Highlight, 256));
+
+        Assert.Equal(4, cut.FindAll("[data-testid=sweep-point]").Count);
+        Assert.Equal(["12", "32", "256"], cut.FindAll("[data-testid=frontier-point]").Select(e => e.GetAttribute("data-ef")));
+        var xy = cut.Find("[data-testid=sweep-curve]").GetAttribute("points")!.Split(' ')
+            .Select(v => v.Split(',').Select(n => double.Parse(n, CultureInfo.InvariantCulture)).ToArray()).ToList();
+        Assert.True(xy.Zip(xy.Skip(1)).All(pair => pair.Second[0] > pair.First[0] && pair.Second[1] < pair.First[1])); // right and up
+        var xTicks = cut.FindAll("[data-testid=x-tick]").Select(e => e.TextContent).ToList();
+        Assert.Contains("0.0", xTicks);
+        Assert.Contains("0.4", xTicks);
+        Assert.Contains("1.00", cut.FindAll("[data-testid=y-tick]").Select(e => e.TextContent));
+        Assert.Contains("median latency per query (ms)", cut.Markup, StringComparison.Ordinal);
+        foreach (var label in cut.FindAll("[data-testid=sweep-label]"))
+        {
+            var x = double.Parse(label.GetAttribute("x")!, CultureInfo.InvariantCulture);
+            var y = double.Parse(label.GetAttribute("y")!, CultureInfo.InvariantCulture);
+            Assert.InRange(y, 11, 300); // a label of a point at recall 1 sits under the top edge, not above it
+            Assert.True(label.GetAttribute("text-anchor") == "end" ? x <= 520 : x + 12 <= 520, $"label {label.TextContent} at x {x} would be clipped");
+        }
+    }
+
+    [Fact]
+    public void IndexParametersForm_TwoInvalidFields_BothSayWhy()
+    {
+        HnswOptions? applied = null;
+        var cut = Render<IndexParametersForm>(p => p.Add(c => c.Current, GalleryIndexParameters.Defaults).Add(c => c.OnApply, v => applied = v));
+
+        cut.FindAll("input")[0].Change("abc");
+        cut.FindAll("input")[1].Change("5000");
+        cut.FindAll("input")[2].Change("0");
+        cut.Find("[data-testid=apply-parameters]").Click();
+
+        Assert.Null(applied);
+        Assert.Contains("M must be a whole number.", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("efConstruction must be at least M and at most 2000.", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("efSearch must be between 1 and 2000.", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("3 fields are invalid (M, efConstruction, efSearch)", cut.Find("[data-testid=parameters-invalid]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
