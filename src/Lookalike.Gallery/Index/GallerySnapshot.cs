@@ -17,7 +17,7 @@ public sealed class GallerySnapshot
     private int _count;
     private HnswOptions _parameters;
     private float[][]? _strangerDistancesByRank;
-    private (int Count, IReadOnlyDictionary<long, (float X, float Y)> Points)? _projection;
+    private (int Count, PlanarProjection Map)? _projection;
 
     internal GallerySnapshot(HnswIndex index, TimeSpan buildTime, bool loadedFromFile)
     {
@@ -208,15 +208,44 @@ public sealed class GallerySnapshot
     }
 
     /// <summary>Every face placed in 2-D by the first two principal components, scaled to [0, 1]; cached until faces are added.</summary>
-    public IReadOnlyDictionary<long, (float X, float Y)> Projection2D()
+    public IReadOnlyDictionary<long, (float X, float Y)> Projection2D() => Map2D().Points;
+
+    /// <summary>
+    /// The 2-D map of <see cref="Projection2D"/> with its basis, so a descriptor outside the gallery (your photo) is
+    /// placed by the same PCA (<see cref="PlanarProjection.Project"/>); cached until faces are added or removed.
+    /// </summary>
+    public PlanarProjection Map2D()
     {
         var count = Count;
         if (_projection is { } c && c.Count == count)
         {
-            return c.Points;
+            return c.Map;
         }
-        var points = Projection.Place(this);
-        _projection = (count, points);
-        return points;
+        var map = Projection.Fit(this);
+        _projection = (count, map);
+        return map;
+    }
+
+    /// <summary>Cosine distance (0–2) between two gallery faces; null when either is not in the gallery.</summary>
+    public float? Distance(long faceA, long faceB)
+    {
+        var a = VectorOf(faceA);
+        var b = VectorOf(faceB);
+        return a is null || b is null ? null : 1f - System.Numerics.Tensors.TensorPrimitives.Dot(a, b);
+    }
+
+    /// <summary>
+    /// Cosine distance (0–2) from a descriptor (any length-<see cref="Dimension"/> vector; normalised here) to a gallery
+    /// face, as a search measures it; null when the face is not in the gallery or the descriptor has the wrong length or is zero.
+    /// </summary>
+    public float? DistanceTo(ReadOnlySpan<float> descriptor, long faceId)
+    {
+        if (descriptor.Length != Dimension)
+        {
+            return null;
+        }
+        var norm = System.Numerics.Tensors.TensorPrimitives.Norm(descriptor);
+        var face = VectorOf(faceId);
+        return face is null || !(norm > 0) ? null : 1f - System.Numerics.Tensors.TensorPrimitives.Dot(descriptor, face) / norm;
     }
 }

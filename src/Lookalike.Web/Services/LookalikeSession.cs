@@ -214,6 +214,14 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
         }
     }
 
+    /// <summary>Component tests: takes <paramref name="face"/> as the photo's only face, selected, without running the
+    /// face pipeline or a search.</summary>
+    internal void UseProbeForTests(ProbeFace face)
+    {
+        Faces = [face];
+        SelectedFace = 0;
+    }
+
     /// <summary>Matches another face of the photo.</summary>
     public void SelectFace(int index)
     {

@@ -574,30 +574,54 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     }
 
     [BrowserFact]
-    public async Task Explorer_TraceProbe_ShowsPath()
+    public async Task Explorer_TraceProbe_LegendMarkersNarrationAndTopK()
     {
         var app = await gallery.BrowserAsync();
         var page = await app.NewPageAsync();
 
-        await BrowserApp.RunAsync(page, nameof(Explorer_TraceProbe_ShowsPath), async () =>
+        await BrowserApp.RunAsync(page, nameof(Explorer_TraceProbe_LegendMarkersNarrationAndTopK), async () =>
         {
             await OpenHomeAsync(page);
             await UploadAsync(page, gallery.HeldBack[2].Path);
             await page.Locator("[data-testid=match-card]").First.WaitForAsync();
             await page.GetByRole(AriaRole.Link, new() { Name = "Explorer" }).ClickAsync();
 
+            // your photo and the entry point are on the map before any trace, with a legend
+            await Assertions.Expect(page.Locator("[data-testid=probe-marker]")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("[data-testid=entry-marker]")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("[data-testid=trace-legend]")).ToContainTextAsync("your photo (same PCA)");
+
             await page.Locator("[data-testid=trace-button]").ClickAsync();
-            for (var i = 0; i < 3; i++)
+            await Assertions.Expect(page.Locator("[data-testid=trace-legend]")).ToContainTextAsync("final top k");
+            var narration = page.Locator("[data-testid=trace-narration]");
+            await page.Locator("[data-testid=trace-step]").ClickAsync();
+            await Assertions.Expect(narration).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"^\s*layer \d+: start at the entry point, "));
+            var seen = new List<string> { (await narration.TextContentAsync())!.Trim() };
+            for (var i = 0; i < 2; i++)
             {
                 await page.Locator("[data-testid=trace-step]").ClickAsync();
+                await Assertions.Expect(narration).Not.ToHaveTextAsync(seen[^1]); // every step says what it did
+                seen.Add((await narration.TextContentAsync())!.Trim());
             }
-
-            await Assertions.Expect(page.Locator("[data-testid=path-node]").First).ToBeVisibleAsync();
+            Assert.All(seen, n => Assert.Matches(@"^layer \d+: ", n));
+            await Assertions.Expect(page.Locator("[data-testid=path-node], [data-testid=candidate-node]").First).ToBeVisibleAsync();
             Assert.True(await page.Locator("[data-testid=graph-node]").CountAsync() >= 1);
+
+            // Play runs the rest in a few seconds and ends on the top k, highlighted
+            var play = Stopwatch.StartNew();
             await page.Locator("[data-testid=trace-play]").ClickAsync();
-            await Assertions.Expect(page.Locator("[data-testid=visited-node]").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
-            await page.Locator("[data-testid=graph-node]").First.ClickAsync(new LocatorClickOptions { Force = true });
+            await Assertions.Expect(narration).ToContainTextAsync("done:", new() { Timeout = 60_000 });
+            play.Stop();
+            Assert.True(play.Elapsed < TimeSpan.FromSeconds(15), $"Play took {play.Elapsed}");
+            await Assertions.Expect(page.Locator("[data-testid=result-node]")).ToHaveCountAsync(10);
+            await Assertions.Expect(page.Locator("[data-testid=visited-node]").First).ToBeAttachedAsync();
+            Assert.True(await page.Locator("[data-testid=narration-line]").CountAsync() >= 3);
+
+            // a result's details: its thumbnail, its distance to your photo, and its neighbours with theirs
+            await page.Locator("[data-testid=result-chip]").First.ClickAsync();
             await Assertions.Expect(page.Locator("[data-testid=node-details]")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("[data-testid=node-probe-distance]")).ToContainTextAsync("from your photo");
+            await Assertions.Expect(page.Locator("[data-testid=neighbour-row] img").First).ToBeVisibleAsync();
             await BrowserApp.DocScreenshotAsync(page, "explorer.png");
         });
     }

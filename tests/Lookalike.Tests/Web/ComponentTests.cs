@@ -241,6 +241,119 @@ public sealed class ComponentTests : IAsyncLifetime
         Assert.Null(EfSearchSweep.SmallestReaching(points, 0.999));
     }
 
+    /// <summary>Registers a live gallery of <paramref name="count"/> random faces ("Person 1"…) for the explorer.</summary>
+    private Infrastructure.TempDirectory ExplorerGallery(int count, out float[] probe)
+    {
+        var data = new Infrastructure.TempDirectory();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Lookalike:DataDirectory"] = data.Path,
+            ["Lookalike:Faces:ModelDirectory"] = Infrastructure.TestPaths.Models,
+        }).Build();
+        _ctx.Services.AddLogging();
+        _ctx.Services.AddLookalikeGallery(configuration);
+        _ctx.Services.AddSingleton<Lookalike.Web.Security.UploadRateLimiter>();
+        _ctx.Services.AddScoped<LookalikeSession>();
+        var host = _ctx.Services.GetRequiredService<LiveGallery>();
+        var random = new Random(7);
+        var faces = Enumerable.Range(1, count)
+            .Select(i => (new FaceRef(i, i, i, $"Person {i}"), Enumerable.Range(0, 128).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()))
+            .ToList();
+        host.AddFaces(faces);
+        probe = faces[count / 2].Item2.Select(v => v + ((float)random.NextDouble() - 0.5f) * 0.2f).ToArray();
+        return data;
+    }
+
+    private IRenderedComponent<Lookalike.Web.Components.Pages.Explorer.Explorer> RenderExplorerWithProbe(float[] probe)
+    {
+        _ctx.Services.GetRequiredService<LookalikeSession>().UseProbeForTests(new ProbeFace(0, new FaceBox(0, 0, 10, 10), 0.9f, probe, "data:image/jpeg;base64,AA=="));
+        return _ctx.Render<Lookalike.Web.Components.Pages.Explorer.Explorer>();
+    }
+
+    [Fact]
+    public void Explorer_WithProbe_LegendAndMarkersForPhotoAndEntryPoint()
+    {
+        using var data = ExplorerGallery(300, out var probe);
+
+        var cut = RenderExplorerWithProbe(probe);
+
+        Assert.Single(cut.FindAll("[data-testid=probe-marker]"));
+        Assert.Single(cut.FindAll("[data-testid=entry-marker]"));
+        var keys = cut.FindAll("[data-testid=legend-item]").Select(e => e.GetAttribute("data-key")).ToList();
+        Assert.Equal(["node", "entry", "probe", "selected"], keys);
+
+        cut.Find("[data-testid=trace-button]").Click();
+
+        keys = cut.FindAll("[data-testid=legend-item]").Select(e => e.GetAttribute("data-key")).ToList();
+        Assert.Equal(["node", "entry", "probe", "selected", "hop", "candidate", "visited", "path", "current", "result"], keys);
+        Assert.StartsWith("Press Step or Play", cut.Find("[data-testid=trace-narration]").TextContent.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explorer_StepThroughTrace_NarratesEachStepAndEndsOnTheTopK()
+    {
+        using var data = ExplorerGallery(300, out var probe);
+        var cut = RenderExplorerWithProbe(probe);
+        cut.Find("[data-testid=trace-button]").Click();
+        var total = int.Parse(cut.Find("[data-testid=trace-status]").TextContent.Split('/')[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+        var narrations = new List<string>();
+        for (var i = 0; i < total; i++)
+        {
+            cut.Find("[data-testid=trace-step]").Click();
+            narrations.Add(cut.Find("[data-testid=trace-narration]").TextContent.Trim());
+        }
+
+        Assert.Matches(@"^layer \d+: start at the entry point, Person \d+ \(0\.\d\d", narrations[0]);
+        Assert.Contains(narrations, n => n.StartsWith("layer 0: candidate 2 of ", StringComparison.Ordinal));
+        Assert.All(narrations.Where(n => n.Contains("hop ", StringComparison.Ordinal)), n => Assert.Matches(@"layer [1-9]\d*: hop \d+ — moved to Person \d+, \d\.\d\d closer", n));
+        Assert.StartsWith("done:", narrations[^1], StringComparison.Ordinal);
+        Assert.Equal(narrations.Count, narrations.Distinct().Count()); // each step says something new
+        Assert.Equal(10, cut.FindAll("[data-testid=result-node]").Count); // k = 10
+        Assert.Equal(10, cut.FindAll("[data-testid=result-chip]").Count);
+        Assert.Equal(total - 1, cut.FindAll("[data-testid=narration-line]").Count); // the earlier steps stay readable
+        Assert.NotEmpty(cut.FindAll("[data-testid=candidate-node]"));
+    }
+
+    [Fact]
+    public void Explorer_TraceTable_ColumnsAreHopsNodesVisitedDistanceComputations()
+    {
+        using var data = ExplorerGallery(300, out var probe);
+        var cut = RenderExplorerWithProbe(probe);
+        cut.Find("[data-testid=trace-button]").Click();
+
+        var headers = cut.FindAll("[data-testid=trace-table] th").Select(h => h.TextContent).ToList();
+        Assert.Equal(["layer", "hops", "nodes visited", "distance computations"], headers);
+        var rows = cut.FindAll("[data-testid=trace-row]")
+            .Select(r => r.QuerySelectorAll("td").Select(c => int.Parse(c.TextContent, System.Globalization.CultureInfo.InvariantCulture)).ToArray())
+            .ToList();
+        Assert.Equal(0, rows[^1][0]);
+        Assert.All(rows, r => Assert.True(r[2] <= r[3], "a face is visited at most once per distance computation"));
+        Assert.All(rows.Where(r => r[0] > 0), r => Assert.True(r[3] > r[1], "an upper-layer hop costs a distance computation per neighbour"));
+    }
+
+    [Fact]
+    public void Explorer_NodeDetails_NeighboursOncePerFaceWithThumbnailAndDistances()
+    {
+        using var data = ExplorerGallery(300, out var probe);
+        var cut = RenderExplorerWithProbe(probe);
+        cut.FindAll("[data-testid=graph-node]")[0].Click();
+
+        var details = cut.Find("[data-testid=node-details]");
+        Assert.Matches(@"^0\.\d{3} from your photo$", details.QuerySelector("[data-testid=node-probe-distance]")!.TextContent.Trim());
+        var rows = details.QuerySelectorAll("[data-testid=neighbour-row]");
+        Assert.NotEmpty(rows);
+        foreach (var row in rows)
+        {
+            Assert.Contains($"/api/faces/{row.GetAttribute("data-label")}/thumbnail", row.QuerySelector("img")!.GetAttribute("src"), StringComparison.Ordinal);
+            Assert.Matches(@"^Person \d+$", row.QuerySelector(".neighbour-name")!.TextContent);
+            Assert.Matches(@"^\d\.\d\d to this face · \d\.\d\d to your photo$", row.QuerySelector(".neighbour-distance")!.TextContent);
+        }
+        // per layer, each face once
+        var layer0 = details.QuerySelectorAll(".neighbours").Last().QuerySelectorAll("[data-testid=neighbour-row]").Select(r => r.GetAttribute("data-label")).ToList();
+        Assert.Equal(layer0.Count, layer0.Distinct().Count());
+    }
+
     [Fact]
     public void Explorer_ThumbnailLayer_FaceDrawnAboveItsNodeCircle()
     {
