@@ -1,6 +1,7 @@
 using Lookalike.Gallery.Import;
 using Lookalike.Gallery.Index;
 using Lookalike.Gallery.Matching;
+using Lookalike.Gallery.Postgres;
 using Lookalike.Gallery.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,7 @@ namespace Lookalike.Gallery;
 public static class GalleryServiceCollectionExtensions
 {
     /// <summary>
-    /// Options (validated at start against <see cref="GalleryLimits"/>), the store (<see cref="AddSqliteGalleryStore"/>
+    /// Options (validated at start against <see cref="GalleryLimits"/>), the store (<see cref="AddConfiguredGalleryStore"/>
     /// unless one is registered already), the live index and its helpers, the importer and the matcher.
     /// </summary>
     public static IServiceCollection AddLookalikeGalleryServices(this IServiceCollection services, IConfiguration configuration)
@@ -28,8 +29,10 @@ public static class GalleryServiceCollectionExtensions
             .Validate(o => o.MaxArchiveEntryBytes is null or > 0, "Lookalike:MaxArchiveEntryBytes must be positive (or unset: Lookalike:Faces:MaxFileBytes).")
             .Validate(o => o.MaxArchiveTotalBytes > 0, "Lookalike:MaxArchiveTotalBytes must be positive.")
             .Validate(o => o.MaxArchiveEntries > 0, "Lookalike:MaxArchiveEntries must be positive.")
+            .Validate(o => o.Store.IsKnownProvider, "Lookalike:Store:Provider must be 'sqlite' or 'postgres'.")
+            .Validate(o => !o.Store.IsPostgres || !string.IsNullOrWhiteSpace(o.Store.ConnectionString), "Lookalike:Store:ConnectionString must be set when Lookalike:Store:Provider is 'postgres'.")
             .ValidateOnStart();
-        services.AddSqliteGalleryStore();
+        services.AddConfiguredGalleryStore();
         services.AddSingleton<IndexFileRepository>();
         services.AddSingleton<ModelStalenessPolicy>();
         services.AddSingleton<IndexParameterSource>();
@@ -65,6 +68,26 @@ public static class GalleryServiceCollectionExtensions
             throw new InvalidOperationException($"Lookalike:Index:EfSearch must be an integer, got '{legacy}'.");
         }
         return index with { DefaultEfSearch = efSearch };
+    }
+
+    /// <summary>
+    /// The store <c>Lookalike:Store:Provider</c> names, unless a store is registered already: <see cref="SqliteGalleryStore"/>
+    /// in the data directory (<c>sqlite</c>, the default) or <see cref="PostgresGalleryStore"/> on
+    /// <c>Lookalike:Store:ConnectionString</c> (<c>postgres</c>).
+    /// </summary>
+    public static IServiceCollection AddConfiguredGalleryStore(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(IGalleryStore)))
+        {
+            services.AddSingleton<IGalleryStore>(sp =>
+            {
+                var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LookalikeOptions>>().Value;
+                return options.Store.IsPostgres
+                    ? new PostgresGalleryStore(options.Store.ConnectionString!)
+                    : new SqliteGalleryStore(options.DataDirectoryFullPath);
+            });
+        }
+        return services;
     }
 
     /// <summary>The embedded default store: <see cref="SqliteGalleryStore"/> in the data directory, unless a store is registered already.</summary>

@@ -6,7 +6,8 @@ namespace Lookalike.Gallery;
 /// <summary>
 /// The gallery store port: people, photos (source path, content hash, status, skip reason), faces (box, keypoints, score,
 /// thumbnail), their descriptors, metadata (model identity, index parameters) and a change marker. Adapters: SQLite
-/// (<see cref="Sqlite.SqliteGalleryStore"/>, the embedded default). Implementations are thread-safe, and every write is
+/// (<see cref="Sqlite.SqliteGalleryStore"/>, the embedded default) and PostgreSQL
+/// (<see cref="Postgres.PostgresGalleryStore"/>, one store for several app processes). Implementations are thread-safe, and every write is
 /// one transaction (a batch is stored completely or not at all).
 /// </summary>
 public interface IGalleryStore
@@ -45,7 +46,9 @@ public interface IGalleryStore
 
     /// <summary>
     /// Writes a batch of outcomes in one transaction and returns the stored faces (new index labels) with their descriptors.
-    /// Paths already recorded are ignored, so a retried batch cannot duplicate rows.
+    /// Paths already recorded are ignored, so a retried batch cannot duplicate rows. A photo with a face whose content hash
+    /// an imported photo already has (stored by another process, or earlier in the batch) is recorded as skipped,
+    /// <see cref="ImageRejectionText.DuplicateOf"/>, so content is stored once whoever imports it.
     /// </summary>
     IReadOnlyList<(FaceRef Face, float[] Descriptor)> WriteBatch(IReadOnlyList<PhotoRecord> records);
 

@@ -14,6 +14,9 @@ public static class ImageRejectionText
     /// <summary>Why a photo the admin deleted from the gallery (or whose person was deleted) is recorded as skipped.</summary>
     public const string RemovedByAdmin = "removed from the gallery by the admin";
 
+    /// <summary>The skip reason for a photo whose content (SHA-256) is imported already: "duplicate: same content as &lt;path&gt;".</summary>
+    public static string DuplicateOf(string sourcePath) => "duplicate: same content as " + Import.ImportSources.DisplayName(sourcePath);
+
     /// <summary>The import's skip reason for a degenerate descriptor: "could not compute a face descriptor: it is all zeros".</summary>
     public static string NoDescriptorReason(string problem) => NoDescriptor + ": " + problem;
 

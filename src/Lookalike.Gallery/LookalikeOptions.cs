@@ -8,6 +8,9 @@ public sealed class LookalikeOptions
     /// <summary>The configuration section name.</summary>
     public const string Section = "Lookalike";
 
+    /// <summary>Which gallery store (<c>Lookalike:Store:Provider</c>, <c>Lookalike:Store:ConnectionString</c>). Defaults to SQLite in <see cref="DataDirectory"/>.</summary>
+    public StoreOptions Store { get; set; } = new();
+
     /// <summary>Folder of the SQLite store and the index file. Relative paths resolve against the current directory. Defaults to <c>./data</c>.</summary>
     public string DataDirectory { get; set; } = "./data";
 
@@ -48,4 +51,27 @@ public sealed class LookalikeOptions
 
     /// <summary>The data directory as an absolute path.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
+}
+
+/// <summary>The gallery store adapter, bound from <c>Lookalike:Store</c>.</summary>
+public sealed class StoreOptions
+{
+    /// <summary>The embedded default: <c>gallery.db</c> in the data directory.</summary>
+    public const string Sqlite = "sqlite";
+
+    /// <summary>A PostgreSQL server, shared by several app processes (<see cref="ConnectionString"/> required).</summary>
+    public const string Postgres = "postgres";
+
+    /// <summary><c>sqlite</c> (default) or <c>postgres</c>, case-insensitive.</summary>
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>The Npgsql connection string for <c>postgres</c> (for example <c>Host=db;Database=lookalike;Username=lookalike</c>;
+    /// <c>Search Path</c> picks the schema). Not read for <c>sqlite</c>. Defaults to none.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>True when <see cref="Provider"/> names PostgreSQL.</summary>
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when <see cref="Provider"/> is one of the two known names.</summary>
+    public bool IsKnownProvider => IsPostgres || string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase);
 }

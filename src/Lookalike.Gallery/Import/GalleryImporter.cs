@@ -207,7 +207,7 @@ public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, 
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (!hashes.TryAdd(hash, entry.SourcePath))
         {
-            return Outcome.Skip(entry, hash, "duplicate: same content as " + ImportSources.DisplayName(hashes[hash]));
+            return Outcome.Skip(entry, hash, ImageRejectionText.DuplicateOf(hashes[hash]));
         }
         try
         {

@@ -204,6 +204,8 @@ public sealed class IndexFileRepository
     public void Save(HnswIndex index, StoreFingerprint store, ModelIdentity? model)
     {
         ArgumentNullException.ThrowIfNull(index);
+        // The data directory holds the index files even when the store is elsewhere (PostgreSQL): make it on first save.
+        Directory.CreateDirectory(Path.GetDirectoryName(IndexPath)!);
         var tmp = IndexPath + ".tmp";
         index.Save(tmp);
         var sidecar = new IndexSidecar(FileSha256(tmp), store.Count, store.MaxFaceId, model?.Name, model?.WeightsSha256, index.Options.M, index.Options.EfConstruction);

@@ -22,8 +22,13 @@ public sealed partial class SqliteGalleryStore
         using var transaction = connection.BeginTransaction();
         var now = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
         long? nextFaceId = null; // read inside the write transaction (after the first insert holds the write lock)
-        foreach (var record in records)
+        foreach (var original in records)
         {
+            // The write transaction (BEGIN IMMEDIATE) holds SQLite's one write lock: no other process can store the same
+            // content between this check and the insert.
+            var record = original.Face is not null && original.Sha256 is { } hash && ImportedPathOf(connection, transaction, hash) is { } first
+                ? original with { Person = null, Face = null, SkipReason = ImageRejectionText.DuplicateOf(first) }
+                : original;
             long? personId = record.Person is null || record.Face is null ? null : UpsertPerson(connection, transaction, record.Person);
             long photoId;
             using (var command = connection.CreateCommand())
@@ -72,7 +77,7 @@ public sealed partial class SqliteGalleryStore
                 command.Parameters.AddWithValue("$y", face.Box.Y);
                 command.Parameters.AddWithValue("$w", face.Box.Width);
                 command.Parameters.AddWithValue("$h", face.Box.Height);
-                command.Parameters.AddWithValue("$k", FormatKeypoints(face.Keypoints));
+                command.Parameters.AddWithValue("$k", KeypointText.Format(face.Keypoints));
                 command.Parameters.AddWithValue("$s", face.Score);
                 command.Parameters.AddWithValue("$t", face.Thumbnail);
                 command.ExecuteNonQuery();
@@ -91,6 +96,15 @@ public sealed partial class SqliteGalleryStore
         return added;
     }
 
+    private static string? ImportedPathOf(SqliteConnection connection, SqliteTransaction transaction, string hash)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT source_path FROM photos WHERE sha256 = $h AND status = 'imported' LIMIT 1";
+        command.Parameters.AddWithValue("$h", hash);
+        return command.ExecuteScalar() as string;
+    }
+
     private static long UpsertPerson(SqliteConnection connection, SqliteTransaction transaction, string name)
     {
         using var command = connection.CreateCommand();
@@ -98,19 +112,5 @@ public sealed partial class SqliteGalleryStore
         command.CommandText = "INSERT INTO people(name) VALUES ($n) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id";
         command.Parameters.AddWithValue("$n", name);
         return (long)command.ExecuteScalar()!;
-    }
-
-    private static string FormatKeypoints(IReadOnlyList<Point2> points)
-    {
-        var builder = new StringBuilder();
-        foreach (var p in points)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(' ');
-            }
-            builder.Append(p.X.ToString("0.##", CultureInfo.InvariantCulture)).Append(',').Append(p.Y.ToString("0.##", CultureInfo.InvariantCulture));
-        }
-        return builder.ToString();
     }
 }

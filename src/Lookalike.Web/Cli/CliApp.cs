@@ -121,11 +121,13 @@ public static class CliApp
         return builder.Build();
     }
 
-    /// <summary>For the read-only verbs: says so and returns true when the data directory does not exist (instead of creating an empty store).</summary>
+    /// <summary>For the read-only verbs on the SQLite store: says so and returns true when the data directory does not exist
+    /// (instead of creating an empty store). A PostgreSQL store lives on its server, so its data directory may be absent.</summary>
     internal static bool MissingDataDirectory(IAnsiConsole console, IHost host)
     {
-        var directory = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LookalikeOptions>>().Value.DataDirectoryFullPath;
-        if (Directory.Exists(directory))
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LookalikeOptions>>().Value;
+        var directory = options.DataDirectoryFullPath;
+        if (options.Store.IsPostgres || Directory.Exists(directory))
         {
             return false;
         }
