@@ -4,7 +4,8 @@
     compare.py OURS.jsonl PEERS.jsonl [MORE.jsonl ...]
 
 For recall@k thresholds 0.90 / 0.95 / 0.99: best single-query (1 thread) QPS of each peer at recall >= threshold,
-ours, and ours / theirs. Then build seconds with 1 and 2 threads and index bytes, with ratios ours / theirs.
+ours, and ours / theirs; for interleaved records (bench/interleave.py) the QPS is the median of the rounds and the
+spread (min–max, n rounds) is printed beside it. Then build seconds with 1 and 2 threads and index bytes, with ratios ours / theirs.
 """
 import json
 import sys
@@ -27,9 +28,19 @@ def best_qps(recs, peer, t):
     pts = [r for r in recs if r["peer"] == peer and r["mode"] == "single" and r.get("threads") == 1
            and r.get("recall_at_k") is not None and r["recall_at_k"] >= t and r.get("qps")]
     if not pts:
-        return None, None
+        return None, None, None
     b = max(pts, key=lambda r: r["qps"])
-    return b["qps"], b["ef"]
+    return b["qps"], b["ef"], b
+
+
+def cell(q, ef, rec):
+    """QPS [ef], with the spread (min–max of the interleaved rounds) when the record has one."""
+    if not q:
+        return "-"
+    s = f"{q:,.0f} [{ef}]"
+    if rec and rec.get("qps_runs"):
+        s += f" ({rec['qps_min']:,.0f}–{rec['qps_max']:,.0f}, n={rec['qps_runs']})"
+    return s
 
 
 def build(recs, peer, threads):
@@ -51,11 +62,11 @@ def main():
     print("| recall@10 >= | lookalike QPS [ef] | " + " | ".join(f"{p} QPS [ef] | ratio vs {p}" for p in peers) + " |")
     print("|---|---|" + "---|---|" * len(peers))
     for t in THRESHOLDS:
-        ours, ef = best_qps(recs, "lookalike", t)
-        row = [f"{t:.2f}", f"{ours:,.0f} [{ef}]" if ours else "-"]
+        ours, ef, orec = best_qps(recs, "lookalike", t)
+        row = [f"{t:.2f}", cell(ours, ef, orec)]
         for p in peers:
-            q, pef = best_qps(recs, p, t)
-            row += [f"{q:,.0f} [{pef}]" if q else "-", ratio(ours, q)]
+            q, pef, prec = best_qps(recs, p, t)
+            row += [cell(q, pef, prec), ratio(ours, q)]
         print("| " + " | ".join(row) + " |")
     print()
     print("| build | lookalike s | " + " | ".join(f"{p} s | ratio vs {p}" for p in peers) + " |")

@@ -4,6 +4,11 @@ using System.Text.Json;
 using Lookalike.Bench;
 using Lookalike.Index;
 
+// "Lookalike.Bench serve DATA_DIR …": build once, then answer build/search commands on stdin (ServeBench; bench/interleave.py).
+if (args.Length > 0 && args[0] == "serve")
+{
+    return ServeBench.Run(args[1..]);
+}
 // Usage: Lookalike.Bench DATA_DIR [--k 10] [--ef 10,20,...] [--M 16] [--efc 200] [--build-threads 1,2]
 //                               [--batch-threads 2] [--runs 2] [--dataset NAME] [--quantization none|int8]
 // Prints one JSON line per record (same fields as ../shared/bench/peers), "peer": "lookalike".

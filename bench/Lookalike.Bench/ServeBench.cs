@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using Lookalike.Index;
+
+namespace Lookalike.Bench;
+
+/// <summary>
+/// <c>Lookalike.Bench serve DATA_DIR [--k 10] [--M 16] [--efc 200] [--quantization none|int8]</c>: one process that
+/// builds once and then answers commands on stdin, so that bench/interleave.py can alternate it with a peer speaking
+/// the same protocol (bench/interleave/hnswlib_serve.cpp) per efSearch point — A B A B … — instead of one whole sweep
+/// of ours followed by one of theirs. Commands, one per line; each answer is one JSON record on stdout (the
+/// ../shared/bench/peers record format):
+/// <list type="bullet">
+/// <item><c>build T</c>: a new index built with T threads (the one searched afterwards); a "build" record.</item>
+/// <item><c>search EF</c>: 200 warm-up queries, then one timed single-thread pass over every query (a clock read
+/// around each query, as the peers' runners do); a "single" record with recall@k, QPS, p50/p99 ms.</item>
+/// <item><c>quit</c> (or end of input).</item>
+/// </list>
+/// Anything else is answered with <c>{"error": …}</c>.
+/// </summary>
+internal static class ServeBench
+{
+    public static int Run(string[] args)
+    {
+        var opts = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? dir = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+            {
+                opts[args[i][2..]] = args[++i];
+            }
+            else
+            {
+                dir = args[i];
+            }
+        }
+        if (dir is null)
+        {
+            Console.Error.WriteLine("usage: Lookalike.Bench serve DATA_DIR [--k 10] [--M 16] [--efc 200] [--quantization none|int8]");
+            return 2;
+        }
+        string Get(string key, string fallback) => opts.TryGetValue(key, out var v) ? v : fallback;
+        var k = int.Parse(Get("k", "10"), CultureInfo.InvariantCulture);
+        var m = int.Parse(Get("M", "16"), CultureInfo.InvariantCulture);
+        var efc = int.Parse(Get("efc", "200"), CultureInfo.InvariantCulture);
+        var quantization = Enum.Parse<Quantization>(Get("quantization", "none"), ignoreCase: true);
+        var ds = Dataset.Load(dir, opts.GetValueOrDefault("dataset"));
+        var dim = ds.Dimension;
+        var labels = Enumerable.Range(0, ds.BaseCount).Select(i => (long)i).ToArray();
+        var runner = new BenchRunner(ds, k, m, efc, quantization);
+        HnswIndex? index = null;
+        var found = new long[ds.QueryCount * k];
+        var result = new Neighbor[k];
+        var lat = new double[ds.QueryCount];
+        Console.Error.WriteLine($"lookalike serve: {ds.Name} {ds.BaseCount}×{dim}, {ds.QueryCount} queries, ready");
+        while (Console.In.ReadLine() is { } line)
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0)
+            {
+                continue;
+            }
+            if (parts[0] == "quit")
+            {
+                break;
+            }
+            if (parts.Length == 2 && parts[0] == "build" && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var bt) && bt > 0)
+            {
+                index = null;
+                GC.Collect();
+                index = new HnswIndex(new HnswOptions { Dimension = dim, Metric = ds.Metric, M = m, EfConstruction = efc, InitialCapacity = ds.BaseCount, Quantization = quantization });
+                var sw = Stopwatch.StartNew();
+                index.AddRange(labels, ds.Base, bt);
+                runner.Build(sw.Elapsed.TotalSeconds, bt, runner.SavedBytes(index), index.MemoryBytes);
+                continue;
+            }
+            if (parts.Length == 2 && parts[0] == "search" && index is not null && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var ef) && ef > 0)
+            {
+                for (var i = 0; i < Math.Min(ds.QueryCount, 200); i++)
+                {
+                    index.Search(ds.Queries.AsSpan(i * dim, dim), result, ef);
+                }
+                var t0 = Stopwatch.GetTimestamp();
+                for (var i = 0; i < ds.QueryCount; i++)
+                {
+                    var a = Stopwatch.GetTimestamp();
+                    var n = index.Search(ds.Queries.AsSpan(i * dim, dim), result, ef);
+                    lat[i] = Stopwatch.GetElapsedTime(a).TotalMilliseconds;
+                    for (var j = 0; j < k; j++)
+                    {
+                        found[(i * k) + j] = j < n ? result[j].Label : -1;
+                    }
+                }
+                var qps = ds.QueryCount / Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                runner.Query("single", ef, 1, runner.Recall(found), qps, BenchRunner.Percentile(lat, 50), BenchRunner.Percentile(lat, 99));
+                continue;
+            }
+            Console.Out.WriteLine($"{{\"error\": \"unknown or premature command: {line.Replace("\"", "'", StringComparison.Ordinal)}\"}}");
+            Console.Out.Flush();
+        }
+        return 0;
+    }
+}
