@@ -91,8 +91,15 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
     /// <summary>True when <see cref="Message"/> is an error (rejected photo).</summary>
     public bool MessageIsError { get; private set; }
 
-    /// <summary>True while a photo is analysed.</summary>
+    /// <summary>True while a photo is received or analysed.</summary>
     public bool Busy { get; private set; }
+
+    /// <summary>While a photo is being received: the fraction of its bytes read so far (0…1) when the browser said its
+    /// size, else null (also null once it is being analysed).</summary>
+    public double? UploadProgress { get; private set; }
+
+    /// <summary>What the busy bar is doing, in words ("Sending your photo… 40 %", "Looking for faces…"), or null.</summary>
+    public string? BusyText { get; private set; }
 
     /// <summary>Photos analysed in this circuit (live frames included).</summary>
     public int PhotosAnalysed { get; private set; }
@@ -154,12 +161,48 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
         Notify();
     }
 
-    /// <summary>Analyses a photo read completely from <paramref name="stream"/>, keeps it in memory only, and matches its largest face.</summary>
-    public async Task AnalyzeAsync(Stream stream, CancellationToken cancellationToken = default)
+    /// <summary>Analyses a photo read completely from <paramref name="stream"/>, keeps it in memory only, and matches its
+    /// largest face. While the bytes arrive, <see cref="UploadProgress"/> follows them (at most ten updates a second)
+    /// when <paramref name="expectedBytes"/> (the size the browser reported) is given; the previous message is cleared
+    /// at once, so a slow upload never shows the last photo's error.</summary>
+    /// <param name="stream">The photo's bytes (read to the end).</param>
+    /// <param name="expectedBytes">The size the browser reported, in bytes, or null when unknown.</param>
+    /// <param name="cancellationToken">Cancels the read and the analysis.</param>
+    public async Task AnalyzeAsync(Stream stream, long? expectedBytes = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        Busy = true;
+        Message = null;
+        MessageIsError = false;
+        UploadProgress = expectedBytes > 0 ? 0 : null;
+        BusyText = "Sending your photo…";
+        Notify();
+        try
+        {
+            var chunk = new byte[81920];
+            var lastNotify = Environment.TickCount64;
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (expectedBytes > 0 && Environment.TickCount64 - lastNotify >= 100)
+                {
+                    lastNotify = Environment.TickCount64;
+                    UploadProgress = Math.Min(1.0, buffer.Length / (double)expectedBytes.Value);
+                    BusyText = $"Sending your photo… {UploadProgress:P0}";
+                    Notify();
+                }
+            }
+        }
+        catch
+        {
+            Busy = false;
+            UploadProgress = null;
+            BusyText = null;
+            Notify();
+            throw;
+        }
         await AnalyzeAsync(buffer.ToArray(), keepSelection: false, cancellationToken).ConfigureAwait(false);
     }
 
@@ -169,6 +212,8 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
         ArgumentNullException.ThrowIfNull(bytes);
         var generation = Interlocked.Increment(ref _generation);
         Busy = true;
+        UploadProgress = null;
+        BusyText = "Looking for faces…";
         Notify();
         try
         {
@@ -210,6 +255,7 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
         finally
         {
             Busy = false;
+            BusyText = null;
             Notify();
         }
     }

@@ -125,6 +125,68 @@ public sealed class HomePageTests(LfwGalleryFixture gallery) : IAsyncLifetime
     }
 
     [SharedDataFact("data/lfw")]
+    public async Task SlowUpload_ShowsItsProgress_AndNotThePreviousError()
+    {
+        var cut = _ctx.Render<Home>();
+        var session = _ctx.Services.GetRequiredService<LookalikeSession>();
+        await cut.InvokeAsync(() => session.AnalyzeAsync(File.ReadAllBytes(Path.Combine(TestPaths.BugInputs, "b06_truncated_half.jpg")), keepSelection: false));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=result-message]")));
+
+        var photo = File.ReadAllBytes(gallery.HeldBack[0].Path);
+        using var stream = new GatedStream(photo, photo.Length / 2);
+        var upload = cut.InvokeAsync(() => session.AnalyzeAsync(stream, photo.Length));
+
+        // Half the bytes are in, the rest is held back: the bar says how far it got, the old error is gone.
+        cut.WaitForAssertion(() => Assert.Contains("Sending your photo… 50", cut.Find("[data-testid=busy-text]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(cut.FindAll("[data-testid=result-message]"));
+        Assert.InRange(session.UploadProgress ?? -1, 0.49, 0.51);
+
+        stream.Release();
+        await upload;
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=match-card]")));
+        Assert.Empty(cut.FindAll("[data-testid=busy]"));
+        Assert.Null(session.UploadProgress);
+    }
+
+    /// <summary>A read-only stream that hands out its first <c>split</c> bytes after 150 ms (so the session's
+    /// ten-a-second progress update fires) and the rest only after <see cref="Release"/>.</summary>
+    private sealed class GatedStream(byte[] data, int split) : Stream
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _position;
+
+        public void Release() => _gate.TrySetResult();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position == 0)
+            {
+                await Task.Delay(150, cancellationToken);
+            }
+            else if (_position >= split)
+            {
+                await _gate.Task.WaitAsync(cancellationToken);
+            }
+            var end = _position < split ? split : data.Length;
+            var n = Math.Min(buffer.Length, end - _position);
+            data.AsMemory(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => data.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [SharedDataFact("data/lfw")]
     public void OversizedFile_RefusedFromItsSize()
     {
         var cut = _ctx.Render<Home>();

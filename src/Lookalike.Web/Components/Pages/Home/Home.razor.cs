@@ -75,7 +75,7 @@ public sealed partial class Home
         {
             await using var stream = file.OpenReadStream(maxAllowedSize: Session.MaxUploadBytes);
             _reveal = true;
-            await Session.AnalyzeAsync(stream);
+            await Session.AnalyzeAsync(stream, file.Size);
         }
         // Emptying the input lets the same file be chosen again and run again.
         if (_dropHandle is not null)
@@ -121,7 +121,7 @@ public sealed partial class Home
             }
             await using var stream = await image.OpenReadStreamAsync(maxAllowedSize: Session.MaxUploadBytes);
             _reveal = true;
-            await Session.AnalyzeAsync(stream);
+            await Session.AnalyzeAsync(stream, size);
         }
     }
 
