@@ -93,8 +93,9 @@ public sealed partial class PostgresIndexSync(PostgresGalleryStore store, LiveGa
                     }
                 }
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is NpgsqlException or IOException or InvalidOperationException or TimeoutException or ArgumentException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // a lost connection, or a failed read while applying: never final (the host would stop), retried from the sequence
                 lost = true;
                 LogConnectionLost(ex, backoff.TotalSeconds);
                 await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
@@ -170,7 +171,7 @@ public sealed partial class PostgresIndexSync(PostgresGalleryStore store, LiveGa
     [LoggerMessage(Level = LogLevel.Information, Message = "Reconnected to the store's change channel {Channel}; catching up from sequence {Sequence}")]
     private partial void LogReconnected(string channel, long sequence);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The connection that listens for store changes was lost; reconnecting in {Seconds} s")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Following the store's changes failed (connection lost?); reconnecting in {Seconds} s")]
     private partial void LogConnectionLost(Exception ex, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The store's change sequence could not be read before the index load; the whole change log is replayed")]
