@@ -40,6 +40,10 @@ public static class GalleryServiceCollectionExtensions
         services.AddSingleton<LiveGallery>();
         services.AddSingleton<IGalleryIndex>(sp => sp.GetRequiredService<LiveGallery>());
         services.AddSingleton<StoreSync>();
+        // The store's provider picks how the live index follows other processes' writes: LISTEN/NOTIFY on PostgreSQL, polling on SQLite.
+        services.AddSingleton<IIndexSync>(sp => sp.GetRequiredService<IGalleryStore>() is PostgresGalleryStore postgres
+            ? ActivatorUtilities.CreateInstance<PostgresIndexSync>(sp, postgres)
+            : ActivatorUtilities.CreateInstance<PollingIndexSync>(sp));
         services.AddSingleton<ImportIndexUpdates>();
         services.AddSingleton<GalleryImporter>();
         services.AddSingleton<Curation.GalleryCuration>();

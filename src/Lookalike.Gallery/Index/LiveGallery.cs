@@ -295,6 +295,40 @@ public sealed partial class LiveGallery : IGalleryIndex, IDisposable
         }
     }
 
+    /// <summary>
+    /// Adds the faces of <paramref name="stored"/> (a read of some stored faces, e.g. those a change log row names) the live
+    /// index does not hold yet; rebuilds running meanwhile pick them up from the live snapshot before their swap. Faces
+    /// whose descriptor cannot be indexed join the skipped ones.
+    /// </summary>
+    /// <param name="stored">Descriptors read from the store.</param>
+    /// <param name="readAt">The curation generation noted before reading; when a curation happened since, nothing is added.</param>
+    /// <returns>How many faces were added; null when a curation made the read stale (read again).</returns>
+    internal int? TryAddStored(StoredDescriptors stored, long readAt)
+    {
+        int added;
+        lock (_writeGate)
+        {
+            if (_curations != readAt)
+            {
+                return null;
+            }
+            var screened = DescriptorScreen.Screen(stored, _current.Dimension);
+            var newlySkipped = screened.Skipped.Where(s => !_skipped.Contains(s.FaceId)).ToList();
+            if (newlySkipped.Count > 0)
+            {
+                LogSkippedRows(newlySkipped);
+                _skipped.UnionWith(newlySkipped.Select(s => s.FaceId));
+                _status.SetSkipped(_skipped.Count);
+            }
+            added = AddMissingLocked(screened.Faces, screened.Vectors);
+        }
+        if (added > 0)
+        {
+            _status.Notify();
+        }
+        return added;
+    }
+
     /// <summary>Stored faces that are left out of the live index (their descriptor cannot be indexed); the store sync
     /// counts them as known so that it does not read the store again and again.</summary>
     public bool IsSkipped(long faceId)

@@ -66,6 +66,7 @@ public sealed partial class PostgresGalleryStore
             }
         }
         Execute(connection, transaction, "UPDATE people SET name = @n WHERE id = @id", ("n", name), ("id", personId));
+        RecordChange(connection, transaction, "person_renamed", personId: personId, name: name);
         transaction.Commit();
         return RenameOutcome.Renamed;
     }
@@ -88,6 +89,7 @@ public sealed partial class PostgresGalleryStore
         Execute(connection, transaction, "UPDATE faces SET person_id = @to WHERE person_id = @from", ("to", targetId), ("from", sourceId));
         Execute(connection, transaction, "UPDATE photos SET person_id = @to WHERE person_id = @from", ("to", targetId), ("from", sourceId));
         Execute(connection, transaction, "DELETE FROM people WHERE id = @from", ("from", sourceId));
+        RecordChange(connection, transaction, "person_merged", personId: sourceId, newPersonId: targetId, name: PersonName(connection, transaction, targetId));
         transaction.Commit();
         return moved;
     }
@@ -108,6 +110,10 @@ public sealed partial class PostgresGalleryStore
         Execute(connection, transaction, "UPDATE photos SET status = 'skipped', skip_reason = @r, person_id = NULL WHERE person_id = @p",
             ("r", ImageRejectionText.RemovedByAdmin), ("p", personId));
         Execute(connection, transaction, "DELETE FROM people WHERE id = @p", ("p", personId));
+        if (removed.Count > 0)
+        {
+            RecordChange(connection, transaction, "faces_removed", removed);
+        }
         transaction.Commit();
         return removed;
     }
@@ -137,6 +143,7 @@ public sealed partial class PostgresGalleryStore
         // A photo keeps one face (the largest), so the photo goes with it.
         Execute(connection, transaction, "UPDATE photos SET status = 'skipped', skip_reason = @r, person_id = NULL WHERE id = @photo AND NOT EXISTS (SELECT 1 FROM faces WHERE photo_id = @photo)",
             ("r", ImageRejectionText.RemovedByAdmin), ("photo", face.PhotoId));
+        RecordChange(connection, transaction, "faces_removed", [faceId]);
         transaction.Commit();
         return face;
     }

@@ -18,7 +18,9 @@ public sealed partial class PostgresGalleryStore
     }
 
     /// <inheritdoc/>
-    public StoredDescriptors ReadAllEmbeddings(int dimension)
+    public StoredDescriptors ReadAllEmbeddings(int dimension) => ReadEmbeddingsWhere("", dimension);
+
+    private StoredDescriptors ReadEmbeddingsWhere(string where, int dimension, params (string Name, object Value)[] parameters)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
         var faces = new List<FaceRef>();
@@ -28,11 +30,16 @@ public sealed partial class PostgresGalleryStore
         using var connection = _dataSource.OpenConnection();
         // One snapshot for the whole read (REPEATABLE READ), as SQLite's single read transaction gives.
         using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-        using var command = Command(connection, """
+        using var command = Command(connection, $"""
             SELECT f.id, f.photo_id, f.person_id, p.name, e.vector
             FROM faces f JOIN embeddings e ON e.face_id = f.id JOIN people p ON p.id = f.person_id
+            {where}
             ORDER BY f.id
             """, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())

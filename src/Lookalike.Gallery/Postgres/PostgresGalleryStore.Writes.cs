@@ -66,6 +66,10 @@ public sealed partial class PostgresGalleryStore
             }
             added.Add((new FaceRef(faceId, pid, person, record.Person!), face.Descriptor));
         }
+        if (added.Count > 0)
+        {
+            RecordChange(connection, transaction, "faces_added", added.Select(a => a.Item1.FaceId).ToList());
+        }
         transaction.Commit();
         return added;
     }

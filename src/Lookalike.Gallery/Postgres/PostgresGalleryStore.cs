@@ -15,6 +15,7 @@ namespace Lookalike.Gallery.Postgres;
 public sealed partial class PostgresGalleryStore : IGalleryStore, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly string _connectionString;
 
     /// <summary>Connects to <paramref name="connectionString"/> (an Npgsql connection string) and migrates the schema.</summary>
     /// <exception cref="ArgumentException">The connection string is blank.</exception>
@@ -25,10 +26,12 @@ public sealed partial class PostgresGalleryStore : IGalleryStore, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         Location = $"postgres://{builder.Host}:{builder.Port}/{builder.Database}" + (string.IsNullOrEmpty(builder.SearchPath) ? "" : $" (schema {builder.SearchPath})");
+        _connectionString = builder.ConnectionString;
         _dataSource = NpgsqlDataSource.Create(builder);
         try
         {
             SchemaVersionFound = PostgresSchema.Migrate(_dataSource);
+            ReadChangeChannel();
         }
         catch
         {
@@ -115,6 +118,19 @@ public sealed partial class PostgresGalleryStore : IGalleryStore, IDisposable
         var cleared = 0;
         if (stored is not null && (stored.Name != model.Name || stored.WeightsSha256 != model.WeightsSha256 || (stored.Dimension != 0 && stored.Dimension != model.Dimension)))
         {
+            var clearedFaces = new List<long>();
+            using (var command = Command(connection, "SELECT id FROM faces ORDER BY id", transaction))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    clearedFaces.Add(reader.GetInt64(0));
+                }
+            }
+            if (clearedFaces.Count > 0)
+            {
+                RecordChange(connection, transaction, "faces_removed", clearedFaces);
+            }
             using (var command = Command(connection, "DELETE FROM embeddings; DELETE FROM faces;", transaction))
             {
                 command.ExecuteNonQuery();

@@ -45,6 +45,18 @@ internal static class PostgresSchema
         CREATE INDEX faces_photo ON faces(photo_id);
         CREATE TABLE embeddings (face_id bigint PRIMARY KEY REFERENCES faces(id), vector bytea NOT NULL);
         """,
+        // 2: the change log replicas follow (PostgresIndexSync): every write that changes what an index holds adds a row
+        // in its transaction, after the write lock (so seq order is commit order), and notifies the schema's channel.
+        """
+        CREATE TABLE changes (
+            seq bigserial PRIMARY KEY,
+            kind text NOT NULL CHECK (kind IN ('faces_added', 'faces_removed', 'person_renamed', 'person_merged')),
+            face_ids bigint[] NOT NULL DEFAULT '{}',
+            person_id bigint,
+            new_person_id bigint,
+            name text,
+            recorded_utc timestamptz NOT NULL DEFAULT clock_timestamp());
+        """,
     ];
 
     /// <summary>The schema version this build creates and understands.</summary>

@@ -1,4 +1,6 @@
+using Lookalike.Faces;
 using Lookalike.Gallery;
+using Lookalike.Gallery.Index;
 using Lookalike.Gallery.Postgres;
 using Lookalike.Gallery.Sqlite;
 using Lookalike.Tests.Infrastructure;
@@ -47,7 +49,7 @@ public sealed class PostgresStoreTests
     public async Task Open_SeveralProcessesAtOnce_MigrateOnce()
     {
         using var test = TestStore.Open(StoreOptions.Postgres);
-        Scalar(test.ConnectionString!, "DROP TABLE embeddings, faces, photos, people, meta, schema_version CASCADE; DROP SEQUENCE IF EXISTS face_ids");
+        Scalar(test.ConnectionString!, "DROP TABLE changes, embeddings, faces, photos, people, meta, schema_version CASCADE; DROP SEQUENCE IF EXISTS face_ids");
 
         var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new PostgresGalleryStore(test.ConnectionString!))));
 
@@ -68,6 +70,87 @@ public sealed class PostgresStoreTests
         var error = Assert.Throws<InvalidOperationException>(() => new PostgresGalleryStore(test.ConnectionString!));
 
         Assert.Contains($"version {PostgresSchema.CurrentVersion + 1}, newer than this app's {PostgresSchema.CurrentVersion}", error.Message);
+    }
+
+    private static PhotoRecord Imported(string path, string person, float seed) => new(
+        path, "hash-" + path, person, null, 1, 250, 250,
+        new StoredFaceInput(new FaceBox(10, 20, 100, 120), [new Point2(40, 60), new Point2(80, 60)], 0.9f, [0xFF, 0xD8, 0xFF, 0xD9],
+            Enumerable.Range(0, 128).Select(i => seed + i).ToArray()));
+
+    [PostgresFact]
+    public async Task ChangeLog_EachIndexChangingWrite_RecordsOneChangeInCommitOrder_AndNotifies()
+    {
+        using var test = TestStore.Open(StoreOptions.Postgres);
+        var store = (PostgresGalleryStore)test.Store;
+        await using var listener = await store.OpenChangeListenerAsync(CancellationToken.None);
+        var payloads = new List<string>();
+        listener.Notification += (_, e) => payloads.Add(e.Payload);
+
+        var added = store.WriteBatch([Imported("/a/1.jpg", "Ada", 1), Imported("/a/2.jpg", "Ada", 2), Imported("/b/1.jpg", "Bob", 3), new PhotoRecord("/x.txt", null, null, "not an image", 0, 0, 0, null)]);
+        Assert.True(await listener.WaitAsync(TimeSpan.FromSeconds(10)), "no notification after an import batch");
+        store.WriteBatch([Imported("/a/1.jpg", "Ada", 1)]); // a retried batch stores nothing: no change
+        var ada = added[0].Face.PersonId;
+        var bob = added[2].Face.PersonId;
+        Assert.Equal(RenameOutcome.Renamed, store.RenamePerson(ada, "Ada L"));
+        Assert.Equal(RenameOutcome.NameTaken, store.RenamePerson(bob, "Ada L")); // refused: no change
+        Assert.NotNull(store.DeleteFace(added[1].Face.FaceId));
+        Assert.NotNull(store.MergePeople(bob, ada));
+        Assert.NotNull(store.DeletePerson(ada));
+        Assert.Null(store.DeletePerson(ada)); // not found: no change
+
+        var changes = store.ReadChanges(0, 100);
+        Assert.Equal(
+            [StoreChangeKind.FacesAdded, StoreChangeKind.PersonRenamed, StoreChangeKind.FacesRemoved, StoreChangeKind.PersonMerged, StoreChangeKind.FacesRemoved],
+            changes.Select(c => c.Kind));
+        Assert.Equal(added.Select(a => a.Face.FaceId), changes[0].FaceIds);
+        Assert.Equal((ada, "Ada L"), (changes[1].PersonId!.Value, changes[1].Name!));
+        Assert.Equal([added[1].Face.FaceId], changes[2].FaceIds);
+        Assert.Equal((bob, ada, "Ada L"), (changes[3].PersonId!.Value, changes[3].NewPersonId!.Value, changes[3].Name!));
+        Assert.Equal([added[0].Face.FaceId, added[2].Face.FaceId], changes[4].FaceIds.Order());
+        Assert.True(changes.Zip(changes.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence), "sequences do not increase");
+        Assert.Equal(changes[^1].Sequence, store.GetChangeSequence());
+        Assert.Equal(changes.Skip(3).Select(c => c.Sequence), store.ReadChanges(changes[2].Sequence, 100).Select(c => c.Sequence));
+        while (payloads.Count < changes.Count)
+        {
+            Assert.True(await listener.WaitAsync(TimeSpan.FromSeconds(10)), $"{payloads.Count} notifications for {changes.Count} changes");
+        }
+        Assert.Equal(changes.Select(c => c.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)), payloads);
+    }
+
+    [PostgresFact]
+    public void Open_SchemaVersion1_MigratesToTheChangeLog()
+    {
+        using var test = TestStore.Open(StoreOptions.Postgres);
+        test.Store.WriteBatch([Imported("/a/1.jpg", "Ada", 1)]);
+        Scalar(test.ConnectionString!, "DROP TABLE changes; DELETE FROM schema_version WHERE version >= 2");
+
+        var store = (PostgresGalleryStore)test.Reopen();
+
+        Assert.Equal(1, store.SchemaVersionFound);
+        Assert.Equal(0, store.GetChangeSequence()); // faces stored before the log are in every index's first load
+        Assert.Equal(1, store.GetStats().Faces);
+        store.WriteBatch([Imported("/a/2.jpg", "Ada", 2)]);
+        Assert.Equal(StoreChangeKind.FacesAdded, Assert.Single(store.ReadChanges(0, 10)).Kind);
+    }
+
+    [PostgresFact]
+    public void IndexSync_FollowsTheChangeLogOnPostgres_AndPollsOnSqlite()
+    {
+        using var test = TestStore.Open(StoreOptions.Postgres);
+        using var data = new TempDirectory();
+        static ServiceProvider App(params (string Key, string? Value)[] settings)
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(settings.Append(("Lookalike:Faces:ModelDirectory", TestPaths.Models)).Select(s => new KeyValuePair<string, string?>(s.Item1, s.Item2)))
+                .Build();
+            return Lookalike.Web.LookalikeExtensions.AddLookalikeGallery(new ServiceCollection().AddLogging(), configuration).BuildServiceProvider();
+        }
+
+        using var postgres = App(("Lookalike:DataDirectory", data.Path), ("Lookalike:Store:Provider", "postgres"), ("Lookalike:Store:ConnectionString", test.ConnectionString));
+        using var sqlite = App(("Lookalike:DataDirectory", data.Path));
+
+        Assert.IsType<PostgresIndexSync>(postgres.GetRequiredService<IIndexSync>());
+        Assert.IsType<PollingIndexSync>(sqlite.GetRequiredService<IIndexSync>());
     }
 
     [PostgresFact]
