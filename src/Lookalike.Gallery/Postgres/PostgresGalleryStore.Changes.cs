@@ -43,7 +43,8 @@ public sealed partial class PostgresGalleryStore
         ["person_merged"] = StoreChangeKind.PersonMerged,
     };
 
-    /// <summary>The notification channel of this store's schema (<c>&lt;schema&gt;.lookalike_changes</c>); the payload is the change sequence.</summary>
+    /// <summary>The notification channel of this store's schema (<c>lookalike_changes_</c> + 16 hex digits of the MD5 of the
+    /// schema name, see <see cref="ChannelOf"/>); the payload is the change sequence.</summary>
     public string ChangeChannel { get; private set; } = "";
 
     /// <summary>The newest change sequence committed (0 when the log is empty).</summary>
@@ -107,11 +108,18 @@ public sealed partial class PostgresGalleryStore
         }
     }
 
+    /// <summary>The channel of a schema: <c>lookalike_changes_</c> and the first 16 hex digits of the MD5 of its name
+    /// (what <c>RecordChange</c>'s SQL computes with <c>md5(current_schema())</c>), so that any schema name, however long,
+    /// gives a channel within PostgreSQL's 63-byte identifier limit (a longer one makes <c>pg_notify</c> fail and
+    /// <c>LISTEN</c> truncate).</summary>
+    internal static string ChannelOf(string schema) =>
+        "lookalike_changes_" + Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(schema)))[..16];
+
     private void ReadChangeChannel()
     {
         using var connection = _dataSource.OpenConnection();
         using var command = Command(connection, "SELECT current_schema()");
-        ChangeChannel = (command.ExecuteScalar() as string ?? "public") + ".lookalike_changes";
+        ChangeChannel = ChannelOf(command.ExecuteScalar() as string ?? "public");
     }
 
     /// <summary>Records a change in <paramref name="transaction"/> (after <see cref="LockWrites"/>) and notifies the channel on commit.</summary>
@@ -119,7 +127,7 @@ public sealed partial class PostgresGalleryStore
     {
         using var command = Command(connection, """
             WITH c AS (INSERT INTO changes(kind, face_ids, person_id, new_person_id, name) VALUES (@k, @f, @p, @np, @n) RETURNING seq)
-            SELECT pg_notify(current_schema() || '.lookalike_changes', seq::text) FROM c
+            SELECT pg_notify('lookalike_changes_' || left(md5(current_schema()), 16), seq::text) FROM c
             """, transaction);
         command.Parameters.AddWithValue("k", kind);
         command.Parameters.AddWithValue("f", (faceIds ?? []).ToArray());

@@ -118,6 +118,26 @@ public sealed class PostgresStoreTests
     }
 
     [PostgresFact]
+    public async Task ChangeLog_OnASchemaWithALongName_StillNotifies()
+    {
+        // 63 characters: the longest name PostgreSQL keeps; "<schema>.lookalike_changes" would be 81 and pg_notify
+        // would refuse every write.
+        using var test = TestStore.Open(StoreOptions.Postgres, "t_a_long_schema_name_channel_xx");
+        var schema = new Npgsql.NpgsqlConnectionStringBuilder(test.ConnectionString!).SearchPath!;
+        Assert.Equal(63, schema.Length);
+        var store = (PostgresGalleryStore)test.Store;
+        Assert.True(store.ChangeChannel.Length <= 63, store.ChangeChannel);
+        await using var listener = await store.OpenChangeListenerAsync(CancellationToken.None);
+        var payloads = new List<string>();
+        listener.Notification += (_, e) => payloads.Add(e.Payload);
+
+        store.WriteBatch([Imported("/a/1.jpg", "Ada", 1)]);
+
+        Assert.True(await listener.WaitAsync(TimeSpan.FromSeconds(10)), "no notification on a long schema name");
+        Assert.Equal([store.GetChangeSequence().ToString(System.Globalization.CultureInfo.InvariantCulture)], payloads);
+    }
+
+    [PostgresFact]
     public void Open_SchemaVersion1_MigratesToTheChangeLog()
     {
         using var test = TestStore.Open(StoreOptions.Postgres);

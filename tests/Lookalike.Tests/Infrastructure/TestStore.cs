@@ -45,15 +45,16 @@ public sealed class TestStore : IDisposable
     /// <summary>The connection string with this store's schema as the search path (PostgreSQL), or null.</summary>
     public string? ConnectionString { get; }
 
-    /// <summary>Opens a fresh store of <paramref name="provider"/>.</summary>
-    public static TestStore Open(string provider)
+    /// <summary>Opens a fresh store of <paramref name="provider"/>; on PostgreSQL in a new schema named
+    /// <paramref name="schemaPrefix"/> (default <c>t_</c>) and 32 hex digits.</summary>
+    public static TestStore Open(string provider, string schemaPrefix = "t_")
     {
         if (provider == StoreOptions.Sqlite)
         {
             return new TestStore(provider, new TempDirectory("lookalike-store"), null);
         }
         var server = PostgresServer ?? throw new InvalidOperationException(PostgresSkipReason);
-        var schema = "t_" + Guid.NewGuid().ToString("N");
+        var schema = schemaPrefix + Guid.NewGuid().ToString("N");
         using (var connection = new NpgsqlConnection(server))
         {
             connection.Open();
