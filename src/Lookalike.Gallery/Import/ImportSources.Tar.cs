@@ -238,6 +238,11 @@ public static partial class ImportSources
                             () => limit < limits.MaxEntryBytes ? limits.TotalTooLarge() : limits.EntryTooLarge(limits.MaxEntryBytes, atLeast: true))
                         : [];
                     _readTotal += bytes.Length;
+                    if (bytes.Length != entry.Length)
+                    {
+                        // a stream cut inside this entry's data ends early without an error of its own
+                        throw new EndOfStreamException(string.Create(CultureInfo.InvariantCulture, $"{bytes.Length:N0} of its {entry.Length:N0} bytes are there"));
+                    }
                     if (position >= lastPosition)
                     {
                         Close();
