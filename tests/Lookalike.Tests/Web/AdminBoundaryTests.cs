@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Lookalike.Gallery;
 using Lookalike.Gallery.Index;
+using Lookalike.Tests.Infrastructure;
 using Lookalike.Web.Security;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -144,6 +145,44 @@ public sealed partial class AdminBoundaryTests : IDisposable
         Assert.Equal("my people.zip!Test_Alice/not-a-photo.jpg", skipped.GetProperty("source").GetString());
         Assert.DoesNotContain(Path.GetTempPath(), status.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "lookalike-upload-*"), d => File.Exists(Path.Combine(d, "my people.zip"))); // removed after the import
+    }
+
+    [Fact]
+    public async Task AdminApi_UploadedTgz_ImportedAsATarAndSkipsNamedByTheArchive()
+    {
+        var (key, _) = _factory.Services.GetRequiredService<AdminCredentials>().CreateApiKey("script");
+        await _factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
+        using var client = _factory.CreateClient();
+        using var temp = new TempDirectory("lookalike-tgz-api");
+        var tgz = Path.Combine(temp.Path, "people.tgz");
+        Lookalike.Tests.Gallery.TarImportTests.WriteTar(tgz,
+            new("lfw/Test_Alice/not-a-photo.jpg", "plain text, not a JPEG"u8.ToArray()),
+            new("lfw/Test_Alice/link.jpg", Type: System.Formats.Tar.TarEntryType.SymbolicLink, Link: "/etc/passwd"));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/import/archive")
+        {
+            Content = new MultipartFormDataContent { { new ByteArrayContent(File.ReadAllBytes(tgz)), "archive", "my people.tgz" } },
+        };
+        request.Headers.Authorization = new("Bearer", key);
+        using var started = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+
+        JsonElement status = default;
+        for (var i = 0; i < 200; i++)
+        {
+            using var poll = await client.SendAsync(Request("GET", "/api/admin/import", key));
+            status = await poll.Content.ReadFromJsonAsync<JsonElement>();
+            if (!status.GetProperty("running").GetBoolean() && status.GetProperty("lastSummary").ValueKind == JsonValueKind.Object)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        var skipped = status.GetProperty("lastSummary").GetProperty("skippedFiles").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("source").GetString()!, f => f.GetProperty("reason").GetString()!);
+        Assert.Equal(["my people.tgz!lfw/Test_Alice/link.jpg", "my people.tgz!lfw/Test_Alice/not-a-photo.jpg"], skipped.Keys.Order(StringComparer.Ordinal));
+        Assert.StartsWith("not a regular file: a symbolic link", skipped["my people.tgz!lfw/Test_Alice/link.jpg"], StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetTempPath(), status.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
