@@ -141,7 +141,7 @@ public static partial class ImportSources
             {
                 corruption = headers.Count == 0
                     ? throw new InvalidDataException($"{archiveName} is not a readable tar archive: it is damaged, incomplete or another kind of file ({ex.Message}). Nothing was imported from it.", ex)
-                    : $"damaged archive: it cannot be read past {headers[^1].Name} ({ex.Message}); the {headers.Count:N0} entries before that point are imported";
+                    : $"damaged archive: it cannot be read past {headers[^1].Name} ({ex.Message}); the {headers.Count:N0} entries before that point are read";
             }
         }
         if (tooMany)
