@@ -147,6 +147,16 @@ public sealed partial class AdminBoundaryTests : IDisposable
         Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "lookalike-upload-*"), d => File.Exists(Path.Combine(d, "my people.zip"))); // removed after the import
     }
 
+    [Theory]
+    [InlineData("lfw.tgz", "lfw.tgz")]
+    [InlineData("LFW.TAR.GZ", "LFW.TAR.GZ")]
+    [InlineData("people.tar", "people.tar")]
+    [InlineData("my people.zip", "my people.zip")]
+    [InlineData("../../etc/lfw.tgz", "lfw.tgz")]
+    [InlineData("photos", "photos.zip")]
+    public void UploadedArchive_SafeName_KeepsEveryArchiveExtension(string name, string expected) =>
+        Assert.Equal(expected, Lookalike.Web.Services.UploadedArchive.SafeName(name));
+
     [Fact]
     public async Task AdminApi_UploadedTgz_ImportedAsATarAndSkipsNamedByTheArchive()
     {
