@@ -36,8 +36,8 @@ public sealed record ArchiveLimits(long MaxEntryBytes, long MaxTotalBytes, int M
         $"archive too large: its entries pass the {Megabytes(MaxTotalBytes)} MB uncompressed limit per archive (Lookalike:MaxArchiveTotalBytes)");
 
     /// <summary>Why a whole archive is refused for its entry count.</summary>
-    internal string TooManyEntries(long count) => string.Create(CultureInfo.InvariantCulture,
-        $"the archive has {count:N0} entries, more than the limit of {MaxEntries:N0} (Lookalike:MaxArchiveEntries)");
+    internal string TooManyEntries(long count, bool atLeast = false) => string.Create(CultureInfo.InvariantCulture,
+        $"the archive has {(atLeast ? "at least " : "")}{count:N0} entries, more than the limit of {MaxEntries:N0} (Lookalike:MaxArchiveEntries)");
 
     private static string Megabytes(long bytes) => (bytes / (1024.0 * 1024.0)).ToString(bytes % (1024 * 1024) == 0 ? "N0" : "N1", CultureInfo.InvariantCulture);
 

@@ -24,7 +24,7 @@ public enum ImportFormat
 /// </summary>
 public sealed record ImportEntry(string SourcePath, string? Person, Func<byte[]>? Read, string? PreSkipReason);
 
-/// <summary>Turns a folder or zip in one of the <see cref="ImportFormat"/> layouts into <see cref="ImportEntry"/> items.</summary>
+/// <summary>Turns a folder, zip or tar in one of the <see cref="ImportFormat"/> layouts into <see cref="ImportEntry"/> items.</summary>
 public static partial class ImportSources
 {
     private static readonly string[] IdentityFileNames = ["identity_CelebA.txt", "identity_CelebA_subset.txt"];
@@ -33,19 +33,19 @@ public static partial class ImportSources
     /// <summary>Skip reason for hidden and operating-system files.</summary>
     public const string HiddenReason = "hidden or system file";
 
-    /// <summary>Lists every entry of <paramref name="path"/> (a folder or a .zip) under the default <see cref="ArchiveLimits"/>, following every link.</summary>
+    /// <summary>Lists every entry of <paramref name="path"/> (a folder, a .zip, or a .tgz/.tar.gz/.tar) under the default <see cref="ArchiveLimits"/>, following every link.</summary>
     /// <exception cref="FileNotFoundException">the path does not exist.</exception>
     public static IReadOnlyList<ImportEntry> Enumerate(string path, ImportFormat format) => Enumerate(path, format, ArchiveLimits.Default, null);
 
     /// <summary>
-    /// Lists every entry of <paramref name="path"/> (a folder or a .zip). A file or zip entry larger than
-    /// <see cref="ArchiveLimits.MaxEntryBytes"/> (by its declared size), and zip entries past
+    /// Lists every entry of <paramref name="path"/> (a folder, a .zip, or a .tgz/.tar.gz/.tar: see the tar reader in ImportSources.Tar.cs). A file or archive entry larger than
+    /// <see cref="ArchiveLimits.MaxEntryBytes"/> (by its declared size), and archive entries past
     /// <see cref="ArchiveLimits.MaxTotalBytes"/>, are pre-skipped without being read; reads stop at the limits however
     /// many bytes really come out. With <paramref name="roots"/>, files and folders inside the folder that are
     /// symbolic links pointing out of the roots are skipped (<see cref="ImportRoots.OutsideLinkReason"/>) and not followed.
     /// </summary>
     /// <exception cref="FileNotFoundException">the path does not exist.</exception>
-    /// <exception cref="InvalidDataException">a zip with more than <see cref="ArchiveLimits.MaxEntries"/> entries.</exception>
+    /// <exception cref="InvalidDataException">an archive with more than <see cref="ArchiveLimits.MaxEntries"/> entries, or a tar/gzip that is unreadable from its start.</exception>
     public static IReadOnlyList<ImportEntry> Enumerate(string path, ImportFormat format, ArchiveLimits limits, ImportRoots? roots)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -55,6 +55,10 @@ public static partial class ImportSources
         {
             return EnumerateZip(full, format, limits);
         }
+        if (File.Exists(full) && IsTarName(full))
+        {
+            return EnumerateTar(full, format, limits);
+        }
         if (File.Exists(full))
         {
             // A single photo: the person is its file name without trailing digits.
@@ -62,7 +66,7 @@ public static partial class ImportSources
         }
         if (!Directory.Exists(full))
         {
-            throw new FileNotFoundException($"{path}: no such folder or .zip file", path);
+            throw new FileNotFoundException($"{path}: no such folder, .zip, .tgz/.tar.gz or .tar file", path);
         }
         var (files, emptyFolders, outside) = Walk(full, roots);
         var entries = Build(full, files, emptyFolders, rel => ReadFile(Path.Combine(full, rel), limits), rel => File.Exists(Path.Combine(full, rel)), format, '/');
@@ -352,7 +356,7 @@ public static partial class ImportSources
     {
         ArgumentNullException.ThrowIfNull(sourcePath);
         var bang = sourcePath.IndexOf('!', StringComparison.Ordinal);
-        if (bang > 0 && sourcePath[..bang].EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+        if (bang > 0 && IsArchiveName(sourcePath[..bang]))
         {
             return Path.GetFileName(sourcePath[..bang]) + sourcePath[bang..];
         }

@@ -8,7 +8,7 @@ using Lookalike.Web.Services;
 
 namespace Lookalike.Web.Api;
 
-/// <summary>Body of <c>POST /api/admin/import</c>: a server folder or .zip under <c>Lookalike:ImportRoots</c> and its layout
+/// <summary>Body of <c>POST /api/admin/import</c>: a server folder or archive (.zip, .tgz, .tar.gz, .tar) under <c>Lookalike:ImportRoots</c> and its layout
 /// (<c>"Auto"</c>, <c>"Folder"</c>, … by name).</summary>
 public sealed record ImportRequest(string? Path, [property: JsonConverter(typeof(JsonStringEnumConverter<ImportFormat>))] ImportFormat Format = ImportFormat.Auto);
 
@@ -35,7 +35,7 @@ public sealed record RenameRequest(string? Name);
 public sealed record CurationDto(string Code, string Message, long? PersonId, string? Name, int Faces);
 
 /// <summary>
-/// <c>/api/admin/*</c>: what an admin script may change — import a server folder or an uploaded .zip, add one photo,
+/// <c>/api/admin/*</c>: what an admin script may change — import a server folder or an uploaded archive (.zip, .tgz, .tar.gz, .tar), add one photo,
 /// set the default efSearch, rebuild the index, browse and curate the people (rename, merge, delete a person or a
 /// face; <see cref="GalleryCuration"/>). Every endpoint needs an admin API key
 /// (<see cref="AdminAuthentication.AdminApiPolicy"/>; <c>Authorization: Bearer lk_…</c>): without one the answer is
@@ -51,9 +51,9 @@ public static class AdminEndpoints
         ArgumentNullException.ThrowIfNull(app);
         var admin = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(AdminAuthentication.AdminApiPolicy).DisableAntiforgery();
         admin.MapGet("/import", (ImportJobs jobs) => Status(jobs)).WithSummary("The import job's state.");
-        admin.MapPost("/import", StartImport).WithSummary("Imports a server folder or .zip under Lookalike:ImportRoots in the background (202; 409 while another import runs).");
+        admin.MapPost("/import", StartImport).WithSummary("Imports a server folder or archive (.zip, .tgz, .tar.gz, .tar) under Lookalike:ImportRoots in the background (202; 409 while another import runs).");
         admin.MapPost("/import/archive", UploadArchiveAsync).Accepts<IFormFile>("multipart/form-data")
-            .WithSummary("Imports an uploaded .zip (field 'archive', up to 2 GiB) in the background (202; 409 while another import runs).");
+            .WithSummary("Imports an uploaded .zip, .tgz, .tar.gz or .tar (field 'archive', up to 2 GiB) in the background (202; 409 while another import runs).");
         admin.MapPost("/photos", AddPhotoAsync).Accepts<IFormFile>("multipart/form-data")
             .WithSummary("Adds one photo (field 'image') as the person in field 'person'; 201 when stored, 400 with the reason when not.");
         admin.MapPut("/index/ef-search", SetEfSearch).WithSummary("Sets and stores the default efSearch (no rebuild).");
@@ -83,7 +83,7 @@ public static class AdminEndpoints
     {
         if (string.IsNullOrWhiteSpace(request.Path))
         {
-            return Results.BadRequest(new ApiError("no_path", "field 'path' (a server folder or .zip under Lookalike:ImportRoots) is empty"));
+            return Results.BadRequest(new ApiError("no_path", "field 'path' (a server folder or archive under Lookalike:ImportRoots) is empty"));
         }
         string path;
         try
@@ -96,7 +96,7 @@ public static class AdminEndpoints
         }
         if (!Directory.Exists(path) && !File.Exists(path))
         {
-            return Results.NotFound(new ApiError("not_found", "no such folder or .zip under the import roots"));
+            return Results.NotFound(new ApiError("not_found", "no such folder or archive under the import roots"));
         }
         return jobs.TryStart(path, request.Format, roots: roots)
             ? Results.Accepted("/api/admin/import", Status(jobs))
@@ -107,17 +107,17 @@ public static class AdminEndpoints
     {
         if (!request.HasFormContentType)
         {
-            return Results.Json(new ApiError("unsupported_media_type", "send the .zip as multipart/form-data (field 'archive')"), statusCode: StatusCodes.Status415UnsupportedMediaType);
+            return Results.Json(new ApiError("unsupported_media_type", "send the archive as multipart/form-data (field 'archive')"), statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
         if (request.ContentLength > MaxArchiveUploadBytes)
         {
-            return Results.Json(new ApiError("payload_too_large", "the .zip is larger than 2 GiB"), statusCode: StatusCodes.Status413PayloadTooLarge);
+            return Results.Json(new ApiError("payload_too_large", "the archive is larger than 2 GiB"), statusCode: StatusCodes.Status413PayloadTooLarge);
         }
         var form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
         var file = form.Files.GetFile("archive") ?? form.Files.FirstOrDefault();
         if (file is null || file.Length == 0)
         {
-            return Results.BadRequest(new ApiError("no_file", "no .zip in the form (field 'archive')"));
+            return Results.BadRequest(new ApiError("no_file", "no archive in the form (field 'archive')"));
         }
         UploadedArchive archive;
         await using (var source = file.OpenReadStream())

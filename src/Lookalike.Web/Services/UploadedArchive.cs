@@ -19,7 +19,7 @@ public sealed class UploadedArchive
     /// <summary>The archive's path inside <see cref="Folder"/>.</summary>
     public string Path { get; }
 
-    /// <summary>Copies <paramref name="source"/> to a new private folder under the name <paramref name="originalName"/> (sanitised; ".zip" when it has no archive extension).</summary>
+    /// <summary>Copies <paramref name="source"/> to a new private folder under the name <paramref name="originalName"/> (sanitised; ".zip" appended when it has no archive extension: .zip, .tgz, .tar.gz, .tar).</summary>
     /// <exception cref="IOException">The disk is full or the temp folder is not writable (the folder is removed).</exception>
     public static async Task<UploadedArchive> SaveAsync(Stream source, string? originalName, CancellationToken cancellationToken = default)
     {
@@ -70,6 +70,6 @@ public sealed class UploadedArchive
             safe = safe[^100..];
         }
         var lower = safe.ToLowerInvariant();
-        return lower.EndsWith(".zip", StringComparison.Ordinal) || lower.EndsWith(".tgz", StringComparison.Ordinal) || lower.EndsWith(".tar.gz", StringComparison.Ordinal) ? safe : safe + ".zip";
+        return Lookalike.Gallery.Import.ImportSources.IsArchiveName(lower) ? safe : safe + ".zip";
     }
 }

@@ -47,6 +47,34 @@ public sealed class ArchiveLimitsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ImportAsync_TgzHoldingOneHugeEntry_SkippedUnreadAndMemoryStaysFlat()
+    {
+        using var temp = new TempDirectory("lookalike-tarbomb");
+        var bomb = Path.Combine(temp.Path, "bomb.tgz");
+        var made = Stopwatch.StartNew();
+        using (var file = File.Create(bomb))
+        using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
+        using (var tar = new System.Formats.Tar.TarWriter(gzip, System.Formats.Tar.TarEntryFormat.Pax))
+        {
+            tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "lfw/Person_A/Person_A_0001.jpg") { DataStream = new SeekableZeroStream(BombBytes) });
+        }
+        output.WriteLine($"bomb.tgz: {new FileInfo(bomb).Length / 1024} KB holding {BombBytes / MiB} MB, written in {made.Elapsed.TotalSeconds:0.0} s");
+        using var services = GalleryServices.Create(Path.Combine(temp.Path, "data"));
+        var importer = services.GetRequiredService<GalleryImporter>();
+        await importer.ImportEntriesAsync([], null, default); // models and store opened before the baseline
+
+        var (summary, rssGrowth, allocated) = await MeasureAsync(() => importer.ImportAsync(bomb, ImportFormat.Auto));
+        output.WriteLine($"peak RSS growth {rssGrowth / 1024} KB, managed allocations {allocated / 1024} KB");
+
+        var skipped = Assert.Single(summary.SkippedFiles);
+        Assert.Equal("bomb.tgz!lfw/Person_A/Person_A_0001.jpg", ImportSources.DisplayName(skipped.SourcePath));
+        Assert.StartsWith("too large: 1,536 MB, over the 20 MB limit per file", skipped.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, summary.Imported);
+        Assert.True(rssGrowth < MemoryBound, $"peak RSS grew by {rssGrowth / MiB} MB");
+        Assert.True(allocated < MemoryBound, $"{allocated / MiB} MB allocated");
+    }
+
+    [Fact]
     public void Read_EntryDeclaringLessThanItHolds_StopsAtTheLimit()
     {
         using var temp = new TempDirectory("lookalike-lie");
@@ -190,6 +218,43 @@ public sealed class ArchiveLimitsTests(ITestOutputHelper output)
             }
         }
         throw new InvalidDataException($"signature {signature:x8} not found");
+    }
+
+    /// <summary>A seekable read-only stream of <c>length</c> zeros (what a tar writer needs to know an entry's size up front).</summary>
+    private sealed class SeekableZeroStream(long length) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position { get; set; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Clamp(length - Position, 0, count);
+            Array.Clear(buffer, offset, n);
+            Position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => Position + offset,
+            _ => length + offset,
+        };
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>A read-only stream of <c>length</c> zeros that counts what was read.</summary>

@@ -81,6 +81,38 @@ public sealed class CliTests(LfwGalleryFixture gallery)
     }
 
     [Fact]
+    public async Task Import_TgzThatIsNotATar_ExitsOneNamingTheArchive()
+    {
+        var (console, output) = NewConsole();
+        using var data = new TempDirectory();
+        var path = Path.Combine(data.Path, "lfw.tgz");
+        await File.WriteAllTextAsync(path, "<html>a download that went wrong</html>");
+
+        var code = await CliApp.RunAsync(["import", path, "--data", data.Path, "--format", "lfw"], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("lfw.tgz is not a readable tar archive", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [SharedDataFact("bugs/inputs/b17_gallery_lfw_style")]
+    public async Task Import_LfwStyleTgzWithFormatFolder_ImportsAndListsSkipsByTheArchive()
+    {
+        var (console, output) = NewConsole();
+        using var data = new TempDirectory();
+        var lfw = Path.Combine(TestPaths.BugInputs, "b17_gallery_lfw_style");
+        var path = Path.Combine(data.Path, "lfw.tar.gz");
+        TarImportTests.WriteTar(path, [.. Directory.GetFiles(lfw, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => new TarImportTests.Item("lfw/" + Path.GetRelativePath(lfw, f).Replace('\\', '/'), File.ReadAllBytes(f)))]);
+
+        var code = await CliApp.RunAsync(["import", path, "--data", Path.Combine(data.Path, "store"), "--format", "folder"], console);
+
+        Assert.Equal(0, code);
+        var text = output.ToString();
+        Assert.Matches(@"│ 11\s+│ 5\s+│ 6\s+│", text);
+        Assert.Contains("lfw.tar.gz!lfw/Person_A/Thumbs.db", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_UnknownFormat_ExitsOne()
     {
         var (console, _) = NewConsole();

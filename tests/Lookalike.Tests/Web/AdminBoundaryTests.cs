@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Lookalike.Gallery;
 using Lookalike.Gallery.Index;
+using Lookalike.Tests.Infrastructure;
 using Lookalike.Web.Security;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -144,6 +145,112 @@ public sealed partial class AdminBoundaryTests : IDisposable
         Assert.Equal("my people.zip!Test_Alice/not-a-photo.jpg", skipped.GetProperty("source").GetString());
         Assert.DoesNotContain(Path.GetTempPath(), status.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "lookalike-upload-*"), d => File.Exists(Path.Combine(d, "my people.zip"))); // removed after the import
+    }
+
+    [Theory]
+    [InlineData("lfw.tgz", "lfw.tgz")]
+    [InlineData("LFW.TAR.GZ", "LFW.TAR.GZ")]
+    [InlineData("people.tar", "people.tar")]
+    [InlineData("my people.zip", "my people.zip")]
+    [InlineData("../../etc/lfw.tgz", "lfw.tgz")]
+    [InlineData("photos", "photos.zip")]
+    public void UploadedArchive_SafeName_KeepsEveryArchiveExtension(string name, string expected) =>
+        Assert.Equal(expected, Lookalike.Web.Services.UploadedArchive.SafeName(name));
+
+    [Fact]
+    public async Task AdminApi_UploadedTgz_ImportedAsATarAndSkipsNamedByTheArchive()
+    {
+        var (key, _) = _factory.Services.GetRequiredService<AdminCredentials>().CreateApiKey("script");
+        await _factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
+        using var client = _factory.CreateClient();
+        using var temp = new TempDirectory("lookalike-tgz-api");
+        var tgz = Path.Combine(temp.Path, "people.tgz");
+        Lookalike.Tests.Gallery.TarImportTests.WriteTar(tgz,
+            new("lfw/Test_Alice/not-a-photo.jpg", "plain text, not a JPEG"u8.ToArray()),
+            new("lfw/Test_Alice/link.jpg", Type: System.Formats.Tar.TarEntryType.SymbolicLink, Link: "/etc/passwd"));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/import/archive")
+        {
+            Content = new MultipartFormDataContent { { new ByteArrayContent(File.ReadAllBytes(tgz)), "archive", "my people.tgz" } },
+        };
+        request.Headers.Authorization = new("Bearer", key);
+        using var started = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+
+        JsonElement status = default;
+        for (var i = 0; i < 200; i++)
+        {
+            using var poll = await client.SendAsync(Request("GET", "/api/admin/import", key));
+            status = await poll.Content.ReadFromJsonAsync<JsonElement>();
+            if (!status.GetProperty("running").GetBoolean() && status.GetProperty("lastSummary").ValueKind == JsonValueKind.Object)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        var skipped = status.GetProperty("lastSummary").GetProperty("skippedFiles").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("source").GetString()!, f => f.GetProperty("reason").GetString()!);
+        Assert.Equal(["my people.tgz!lfw/Test_Alice/link.jpg", "my people.tgz!lfw/Test_Alice/not-a-photo.jpg"], skipped.Keys.Order(StringComparer.Ordinal));
+        Assert.StartsWith("not a regular file: a symbolic link", skipped["my people.tgz!lfw/Test_Alice/link.jpg"], StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetTempPath(), status.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AdminApi_TruncatedTgzUnderTheImportRoots_EntriesBeforeTheCutAccountedAndTheDamageNamed()
+    {
+        using var roots = new TempDirectory("lookalike-tgz-roots");
+        using var data = new TempDirectory();
+        using var factory = new LookalikeAppFactory(data.Path) { ImportRoots = [roots.Path] };
+        var (key, _) = factory.Services.GetRequiredService<AdminCredentials>().CreateApiKey("script");
+        await factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
+        using var client = factory.CreateClient();
+        var whole = Path.Combine(roots.Path, "whole.tgz");
+        var random = new Random(7);
+        Lookalike.Tests.Gallery.TarImportTests.WriteTar(whole, [.. Enumerable.Range(0, 8).Select(i =>
+        {
+            var bytes = new byte[64 * 1024];
+            random.NextBytes(bytes);
+            return new Lookalike.Tests.Gallery.TarImportTests.Item($"lfw/Person_{i}/Person_{i}_0001.jpg", bytes);
+        })]);
+        var cut = Path.Combine(roots.Path, "cut.tgz");
+        var all = await File.ReadAllBytesAsync(whole);
+        await File.WriteAllBytesAsync(cut, all[..(all.Length / 2)]);
+
+        using var outside = Request("POST", "/api/admin/import", key);
+        outside.Content = JsonContent.Create(new { path = "/etc/passwd.tgz" });
+        using var refused = await client.SendAsync(outside);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+
+        using var request = Request("POST", "/api/admin/import", key);
+        request.Content = JsonContent.Create(new { path = cut, format = "Lfw" });
+        using var started = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        JsonElement status = default;
+        for (var i = 0; i < 300; i++)
+        {
+            using var poll = await client.SendAsync(Request("GET", "/api/admin/import", key));
+            status = await poll.Content.ReadFromJsonAsync<JsonElement>();
+            if (!status.GetProperty("running").GetBoolean() && status.GetProperty("lastSummary").ValueKind == JsonValueKind.Object)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+
+        var summary = status.GetProperty("lastSummary");
+        var skipped = summary.GetProperty("skippedFiles").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("source").GetString()!, f => f.GetProperty("reason").GetString()!);
+        Assert.StartsWith("damaged archive: it cannot be read past lfw/Person_", skipped["cut.tgz!"], StringComparison.Ordinal);
+        // every entry before the cut is accounted for (random bytes: not an image); one the cut runs through, if the cut
+        // falls in an entry's data rather than between entries, is unreadable
+        Assert.Equal("not an image", skipped["cut.tgz!lfw/Person_0/Person_0_0001.jpg"].Split(':')[0]);
+        Assert.All(skipped.Where(f => f.Key != "cut.tgz!"), f => Assert.True(
+            f.Value.StartsWith("not an image", StringComparison.Ordinal) || f.Value.StartsWith("unreadable: cut.tgz is damaged or cut off here", StringComparison.Ordinal), f.Value));
+        Assert.True(skipped.Count(f => f.Value.StartsWith("unreadable", StringComparison.Ordinal)) <= 1);
+        Assert.InRange(skipped.Count, 4, 8);
+        Assert.Equal(skipped.Count, summary.GetProperty("skipped").GetInt32());
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("error").ValueKind);
+        Assert.DoesNotContain(roots.Path, status.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]

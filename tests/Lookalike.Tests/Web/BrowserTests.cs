@@ -285,6 +285,59 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     }
 
     [BrowserFact]
+    public async Task GalleryPage_UploadLfwStyleTgz_ImportsThePeople()
+    {
+        var app = await gallery.BrowserAsync();
+        using var data = new TempDirectory();
+        using var archives = new TempDirectory("lookalike-tgz-upload");
+        // LFW's own format: lfw/<Name>/<Name>_0001.jpg in a gzip'd tar, with a loose README.txt and macOS debris beside the people
+        var lfw = Path.Combine(TestPaths.BugInputs, "b17_gallery_lfw_style");
+        var tgz = Path.Combine(archives.Path, "lfw.tgz");
+        Lookalike.Tests.Gallery.TarImportTests.WriteTar(tgz, [
+            .. Directory.GetFiles(lfw, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(f => new Lookalike.Tests.Gallery.TarImportTests.Item("lfw/" + Path.GetRelativePath(lfw, f).Replace('\\', '/'), File.ReadAllBytes(f))),
+        ]);
+        using var factory = new LookalikeAppFactory(data.Path);
+        factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        var url = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var context = await app.Browser.NewContextAsync(new() { BaseURL = url, ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+
+        await BrowserApp.RunAsync(page, nameof(GalleryPage_UploadLfwStyleTgz_ImportsThePeople), async () =>
+        {
+            await BrowserApp.SignInAsync(page, factory.Services);
+            await page.GotoAsync("/gallery");
+            await page.Locator("[data-testid=gallery-browser][data-interactive=true]").WaitForAsync();
+            var upload = page.Locator("input[type=file][accept*='.tgz']");
+            Assert.Equal(".zip,.tgz,.tar.gz,.tar", await upload.GetAttributeAsync("accept"));
+            await upload.SetInputFilesAsync(tgz);
+
+            await Assertions.Expect(page.Locator("[data-testid=import-summary]")).ToContainTextAsync("5 imported", new() { Timeout = 90_000 });
+            // the skips are named by the archive as uploaded, never by the server's temporary copy
+            var stats = page.Locator("[data-testid=gallery-stats]");
+            await Assertions.Expect(stats).ToContainTextAsync("lfw.tgz!lfw/");
+            await Assertions.Expect(stats).ToContainTextAsync("hidden or system file");
+            Assert.DoesNotContain("lookalike-upload-", await page.ContentAsync(), StringComparison.Ordinal);
+
+            // the people are the folders below lfw/ (the loose README.txt does not make "lfw" one person)
+            await page.GotoAsync("/gallery");
+            await page.Locator("[data-testid=gallery-browser][data-interactive=true]").WaitForAsync();
+            await Assertions.Expect(page.Locator("[data-testid=person-row]")).ToHaveCountAsync(2);
+            await Assertions.Expect(page.Locator("[data-testid=person-row][data-person=\"Person A\"]")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator("[data-testid=person-row][data-person=\"Person B\"]")).ToHaveCountAsync(1);
+            await page.Locator("[data-testid=person-row][data-person=\"Person A\"]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=person-detail-name]")).ToHaveTextAsync("Person A");
+            Assert.True(await page.Locator("[data-testid=person-photo]").CountAsync() >= 2);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserApp.ArtifactsDirectory, "gallery-tgz-1366.png"), FullPage = true });
+            await page.SetViewportSizeAsync(390, 844);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserApp.ArtifactsDirectory, "gallery-tgz-390.png"), FullPage = true });
+        });
+    }
+
+    [BrowserFact]
     public async Task Tuning_RunSweep_DrawsCurve()
     {
         var app = await gallery.BrowserAsync();

@@ -22,7 +22,7 @@ internal static class ImportCommand
     /// <summary>The <c>import</c> verb.</summary>
     public static Command Create(IAnsiConsole console, Option<string?> dataOption)
     {
-        var importPath = new Argument<string>("path") { Description = "A folder (LFW, CelebA or one subfolder per person), a .zip of one, or a single photo." };
+        var importPath = new Argument<string>("path") { Description = "A folder (LFW, CelebA or one subfolder per person), a .zip, .tgz/.tar.gz or .tar of one (LFW's lfw.tgz as distributed), or a single photo." };
         var format = new Option<string>("--format") { Description = "Layout: auto, lfw, celeba or folder.", DefaultValueFactory = _ => "auto" };
         format.AcceptOnlyFromAmong("auto", "lfw", "celeba", "folder");
         var import = new Command("import", "Import a gallery into the store (resumable: only what is not stored yet is embedded).") { importPath, format };
@@ -34,7 +34,7 @@ internal static class ImportCommand
     {
         if (!File.Exists(path) && !Directory.Exists(path))
         {
-            console.MarkupLineInterpolated($"[red]error:[/] {path}: no such folder, .zip or photo");
+            console.MarkupLineInterpolated($"[red]error:[/] {path}: no such folder, archive or photo");
             return BadInput;
         }
         var format = Enum.Parse<ImportFormat>(formatName, ignoreCase: true);

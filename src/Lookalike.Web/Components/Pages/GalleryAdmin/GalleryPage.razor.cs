@@ -70,7 +70,7 @@ public sealed partial class GalleryPage
         }
         if (!Directory.Exists(path) && !File.Exists(path))
         {
-            _message = "No such folder or .zip under the import roots.";
+            _message = "No such folder or archive under the import roots.";
             return;
         }
         if (!Jobs.TryStart(path, _format, roots: Roots))
@@ -84,7 +84,7 @@ public sealed partial class GalleryPage
         _message = null;
         if (e.File.Size > MaxZipBytes)
         {
-            _message = $"The .zip is larger than {MaxZipBytes / (1024 * 1024)} MB.";
+            _message = $"The archive is larger than {MaxZipBytes / (1024 * 1024)} MB.";
             return;
         }
         // A gallery archive is import input, not a probe photo: it is kept in a temporary file until the import ends.
