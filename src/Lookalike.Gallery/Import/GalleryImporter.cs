@@ -21,6 +21,12 @@ public sealed record ImportSummary(int Total, int Imported, int Skipped, int Alr
     /// </summary>
     public int DescriptorsDropped { get; init; }
 
+    /// <summary>
+    /// Files of the source that belong to other shares of a distributed import (<see cref="ImportShard"/>): not read, not in
+    /// <see cref="Total"/> and not accounted as skipped by this run; 0 for an import that is not sharded.
+    /// </summary>
+    public int LeftToOtherShards { get; init; }
+
     /// <summary>Photos processed (imported or skipped in this run) per second.</summary>
     public double ImagesPerSecond => Elapsed.TotalSeconds > 0 ? (Imported + Skipped) / Elapsed.TotalSeconds : 0;
 }
@@ -51,10 +57,29 @@ public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, 
     /// </summary>
     /// <exception cref="FileNotFoundException">the path does not exist.</exception>
     /// <exception cref="InvalidDataException">the layout is not the requested format, or a zip has too many entries.</exception>
-    public Task<ImportSummary> ImportAsync(string path, ImportFormat format, ImportRoots? roots, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    public Task<ImportSummary> ImportAsync(string path, ImportFormat format, ImportRoots? roots, IProgress<ImportProgress>? progress, CancellationToken cancellationToken) =>
+        ImportAsync(path, format, roots, ImportShard.All, progress, cancellationToken);
+
+    /// <summary>
+    /// Imports the share <paramref name="shard"/> of a folder, a .zip or a single photo (a distributed import: n processes,
+    /// each with its own share, over one store). Files of other shares are neither read nor accounted for in this run;
+    /// <see cref="ImportSummary.LeftToOtherShards"/> counts them. Resumable like any import: a re-run of the same share
+    /// embeds only what is not stored yet.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">the path does not exist.</exception>
+    /// <exception cref="InvalidDataException">the layout is not the requested format, or a zip has too many entries.</exception>
+    public async Task<ImportSummary> ImportAsync(string path, ImportFormat format, ImportRoots? roots, ImportShard shard, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(shard);
         var entries = ImportSources.Enumerate(path, format, Limits, roots);
-        return ImportEntriesAsync(entries, progress, cancellationToken);
+        if (shard.IsAll)
+        {
+            return await ImportEntriesAsync(entries, progress, cancellationToken).ConfigureAwait(false);
+        }
+        var share = entries.Where(e => shard.Contains(ImportShard.KeyOf(path, e.SourcePath))).ToList();
+        logger.LogInformation("Shard {Shard}: {Share} of {Total} files; {Others} left to other shards", shard, share.Count, entries.Count, entries.Count - share.Count);
+        var summary = await ImportEntriesAsync(share, progress, cancellationToken).ConfigureAwait(false);
+        return summary with { LeftToOtherShards = entries.Count - share.Count };
     }
 
     /// <summary>Adds one uploaded photo of <paramref name="person"/> to the gallery.</summary>

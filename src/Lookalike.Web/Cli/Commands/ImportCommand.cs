@@ -25,13 +25,30 @@ internal static class ImportCommand
         var importPath = new Argument<string>("path") { Description = "A folder (LFW, CelebA or one subfolder per person), a .zip, .tgz/.tar.gz or .tar of one (LFW's lfw.tgz as distributed), or a single photo." };
         var format = new Option<string>("--format") { Description = "Layout: auto, lfw, celeba or folder.", DefaultValueFactory = _ => "auto" };
         format.AcceptOnlyFromAmong("auto", "lfw", "celeba", "folder");
-        var import = new Command("import", "Import a gallery into the store (resumable: only what is not stored yet is embedded).") { importPath, format };
-        import.SetAction((r, ct) => Guard(console, () => ImportAsync(console, r.GetValue(dataOption), r.GetValue(importPath)!, r.GetValue(format)!, ct)));
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "i/n: import only share i (0-based, 0 ≤ i < n) of n, chosen by a SHA-256 of each file's path relative to <path>; n processes with 0/n … n-1/n over one store import every file once.",
+        };
+        var import = new Command("import", "Import a gallery into the store (resumable: only what is not stored yet is embedded).") { importPath, format, shard };
+        import.SetAction((r, ct) => Guard(console, () => ImportAsync(console, r.GetValue(dataOption), r.GetValue(importPath)!, r.GetValue(format)!, ct, r.GetValue(shard))));
         return import;
     }
 
-    internal static async Task<int> ImportAsync(IAnsiConsole console, string? data, string path, string formatName, CancellationToken ct)
+    internal static async Task<int> ImportAsync(IAnsiConsole console, string? data, string path, string formatName, CancellationToken ct, string? shardText = null)
     {
+        var shard = ImportShard.All;
+        if (shardText is not null)
+        {
+            try
+            {
+                shard = ImportShard.Parse(shardText);
+            }
+            catch (FormatException ex)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+                return BadInput;
+            }
+        }
         if (!File.Exists(path) && !Directory.Exists(path))
         {
             console.MarkupLineInterpolated($"[red]error:[/] {path}: no such folder, archive or photo");
@@ -41,7 +58,7 @@ internal static class ImportCommand
         using var host = BuildHost(data);
         var importer = host.Services.GetRequiredService<GalleryImporter>();
         var store = host.Services.GetRequiredService<IGalleryStore>();
-        console.MarkupLineInterpolated($"Importing [bold]{Path.GetFullPath(path)}[/] ({format}) into {store.Location}");
+        console.MarkupLineInterpolated($"Importing [bold]{Path.GetFullPath(path)}[/] ({format}{(shard.IsAll ? "" : ", shard " + shard)}) into {store.Location}");
         var peak = 0L;
         ImportSummary? summary = null;
         await console.Progress()
@@ -57,7 +74,7 @@ internal static class ImportCommand
                     task.Description = string.Create(CultureInfo.InvariantCulture,
                         $"{p.Imported} imported, {p.Skipped} skipped, {p.AlreadyStored} already stored, {p.ImagesPerSecond:0.0} img/s, ETA {(p.Eta is { } e ? e.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "?")}");
                 });
-                summary = await importer.ImportAsync(path, format, progress, ct).ConfigureAwait(false);
+                summary = await importer.ImportAsync(path, format, null, shard, progress, ct).ConfigureAwait(false);
                 task.Value = task.MaxValue;
             }).ConfigureAwait(false);
         peak = Math.Max(peak, Environment.WorkingSet);
@@ -69,6 +86,10 @@ internal static class ImportCommand
             s.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture), s.ImagesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
             $"{Math.Max(peak, PeakWorkingSet()) / (1024 * 1024)} MiB");
         console.Write(table);
+        if (!shard.IsAll)
+        {
+            console.MarkupLineInterpolated($"shard {shard}: {s.LeftToOtherShards} files left to the other shards (not read by this run)");
+        }
         if (s.DescriptorsDropped > 0)
         {
             console.MarkupLineInterpolated($"[yellow]warning:[/] the face model or its settings changed ({host.Services.GetRequiredService<IDescriptorModel>().Identity.Name}): the descriptors of {s.DescriptorsDropped} photos stored before were dropped; import their folders again to bring them back.");
