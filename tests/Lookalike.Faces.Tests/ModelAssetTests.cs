@@ -23,6 +23,7 @@ public sealed class ModelAssetTests
     [Theory]
     [InlineData("face_recognition_model")]
     [InlineData("face_landmark_68_model")]
+    [InlineData("age_gender_model")]
     public void FaceApiWeights_ArePresent_WithManifest(string name)
     {
         var bin = Path.Combine(TestPaths.Models, "face-api", name + ".bin");

@@ -64,7 +64,7 @@ internal static class FaceLandmarkGraph
     }
 
     /// <summary>Depthwise 3×3 (group = channels, no bias) then pointwise 1×1 + bias, TensorFlow "same" padding.</summary>
-    private static string Separable(OnnxGraphBuilder g, Dictionary<string, (int[] Shape, float[] Values)> t, string x, string prefix, int stride)
+    internal static string Separable(OnnxGraphBuilder g, Dictionary<string, (int[] Shape, float[] Values)> t, string x, string prefix, int stride)
     {
         var (dShape, dw) = t[prefix + "/depthwise_filter"]; // [3, 3, C, 1]
         var c = dShape[2];

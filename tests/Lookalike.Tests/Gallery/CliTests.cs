@@ -56,6 +56,7 @@ public sealed class CliTests(LfwGalleryFixture gallery)
     [InlineData("stats")]
     [InlineData("bench-pipeline")]
     [InlineData("eval-lfw")]
+    [InlineData("eval-sex")]
     public void IsVerb_KnownVerb_True(string verb)
     {
         Assert.True(CliApp.IsVerb([verb]));
@@ -110,6 +111,42 @@ public sealed class CliTests(LfwGalleryFixture gallery)
         var text = output.ToString();
         Assert.Matches(@"│ 11\s+│ 5\s+│ 6\s+│", text);
         Assert.Contains("lfw.tar.gz!lfw/Person_A/Thumbs.db", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvalSex_MissingFolder_ExitsOneNamingThePath()
+    {
+        var (console, output) = NewConsole();
+        using var data = new TempDirectory();
+
+        var code = await CliApp.RunAsync(["eval-sex", "--lfw", "/nonexistent/lfw", "--data", data.Path], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("/nonexistent/lfw", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvalSex_TwoLfwPeople_CountsTheirPhotosAndSkipsSmallFolders()
+    {
+        // Arrange: two people with 5 photos each, one with 2 (below --min-photos)
+        var (console, output) = NewConsole();
+        using var data = new TempDirectory();
+        using var lfw = new TempDirectory();
+        foreach (var (person, n) in new[] { ("Angelina_Jolie", 5), ("Colin_Powell", 5), ("Serena_Williams", 2) })
+        {
+            var dir = Directory.CreateDirectory(System.IO.Path.Combine(lfw.Path, person)).FullName;
+            foreach (var f in Directory.GetFiles(System.IO.Path.Combine(TestPaths.SharedData, "lfw", person), "*.jpg").Order(StringComparer.Ordinal).Take(n))
+            {
+                File.Copy(f, System.IO.Path.Combine(dir, System.IO.Path.GetFileName(f)));
+            }
+        }
+
+        // Act
+        var code = await CliApp.RunAsync(["eval-sex", "--lfw", lfw.Path, "--min-photos", "5", "--max-per-person", "5", "--data", data.Path], console);
+
+        // Assert
+        Assert.Equal(0, code);
+        Assert.Contains("2 people, 10 photos", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
