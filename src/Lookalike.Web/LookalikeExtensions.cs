@@ -94,6 +94,7 @@ public static class LookalikeExtensions
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
         app.UseSecurityHeaders();
+        app.UseReplicaHeader(app.Configuration);
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts(); // sent only over HTTPS (ASP.NET Core skips it on loopback hosts)

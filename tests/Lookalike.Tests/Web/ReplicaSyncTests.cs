@@ -19,6 +19,26 @@ public sealed class PostgresLfwFactAttribute : FactAttribute
     public PostgresLfwFactAttribute() => Skip = TestStore.PostgresSkipReason ?? SharedDataFactAttribute.SkipReason("data/lfw");
 }
 
+/// <summary>A browser test over the PostgreSQL test server and the CI's two-replica nginx; skipped, saying what is missing.</summary>
+public sealed class NginxReplicasFactAttribute : FactAttribute
+{
+    /// <summary><c>LOOKALIKE_TEST_NGINX_REPLICAS=&lt;nginx url&gt;|&lt;port&gt;,&lt;port&gt;</c>, set by <c>.ci/run</c> after <c>.ci/nginx.sh start-replicas</c>.</summary>
+    internal static readonly string? Nginx = Environment.GetEnvironmentVariable("LOOKALIKE_TEST_NGINX_REPLICAS");
+
+    public NginxReplicasFactAttribute()
+    {
+        Skip = TestStore.PostgresSkipReason ?? SharedDataFactAttribute.SkipReason("data/lfw");
+        if (Skip is null && !BrowserApp.Available)
+        {
+            Skip = $"needs {BrowserApp.ChromiumPath} (apt-get install chromium)";
+        }
+        if (Skip is null && Nginx is null)
+        {
+            Skip = "needs LOOKALIKE_TEST_NGINX_REPLICAS: run .ci/nginx.sh start-replicas and export the line it prints (.ci/run does both)";
+        }
+    }
+}
+
 /// <summary>
 /// Two app processes (the built Lookalike.Web) on one PostgreSQL store, as two replicas behind a load balancer: a CLI
 /// import, a rename and a delete through one show in the other's <c>/api/stats</c> and search results within 2 s (by
@@ -158,6 +178,78 @@ public sealed class ReplicaSyncTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// nginx in front of two replicas (deploy/lookalike-replicas.conf's upstream, started by <c>.ci/nginx.sh
+    /// start-replicas</c>): Chromium uploads a photo through nginx and gets cards; the replica that holds the circuit
+    /// (named by <c>X-Lookalike-Replica</c>) is killed; the page recovers on the other replica by itself (the circuit's
+    /// reconnect is rejected there and the page reloads) and a second upload gets cards, served by the survivor.
+    /// </summary>
+    [NginxReplicasFact]
+    public async Task BehindNginx_ReplicaHoldingTheCircuitKilled_PageRecoversOnTheOtherAndSearches()
+    {
+        var parts = NginxReplicasFactAttribute.Nginx!.Split('|');
+        var url = parts[0];
+        var ports = parts[1].Split(',').Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        using var store = TestStore.Open(StoreOptions.Postgres);
+        using var slice = Slice(people: 6, photosEach: 3, skip: 3);
+        using var importerData = new TempDirectory();
+        await RunCliImportAsync(store.ConnectionString!, slice.Path, importerData.Path);
+        var replicas = new Dictionary<string, Replica>(StringComparer.Ordinal)
+        {
+            ["web-1"] = await Replica.StartAsync(store.ConnectionString!, output, port: ports[0], name: "web-1"),
+            ["web-2"] = await Replica.StartAsync(store.ConnectionString!, output, port: ports[1], name: "web-2"),
+        };
+        try
+        {
+            var stored = store.Store.GetStats().Faces;
+            foreach (var r in replicas.Values)
+            {
+                await WaitUntilAsync(async () => (await r.StatsAsync()).IndexCount == stored, "both replicas hold the stored faces");
+            }
+            var people = Directory.GetDirectories(slice.Path).Order(StringComparer.Ordinal).ToArray();
+            var probes = people.Take(2).Select(d => Directory.GetFiles(d, "*.jpg").Order(StringComparer.Ordinal).First()).ToArray();
+
+            using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+            await using var browser = await BrowserApp.LaunchAsync(playwright, []);
+            var context = await browser.NewContextAsync(new Microsoft.Playwright.BrowserNewContextOptions { BaseURL = url });
+            var page = await context.NewPageAsync();
+            page.SetDefaultTimeout(30_000);
+            await BrowserApp.RunAsync(page, nameof(BehindNginx_ReplicaHoldingTheCircuitKilled_PageRecoversOnTheOtherAndSearches), async () =>
+            {
+                var first = await page.GotoAsync("/");
+                var holder = first!.Headers[ReplicaHeader.HeaderName.ToLowerInvariant()];
+                Assert.Contains(holder, replicas.Keys);
+                await page.Locator("[data-interactive=true]").WaitForAsync();
+                await UploadAndExpectAsync(page, probes[0]);
+
+                // kill the replica holding the circuit; the page must come back by itself, on the other one
+                var survivor = replicas.Keys.Single(k => k != holder);
+                await replicas[holder].KillAsync();
+                var reloaded = await page.WaitForResponseAsync(r => r.Url.TrimEnd('/') == url.TrimEnd('/') && r.Request.Method == "GET",
+                    new Microsoft.Playwright.PageWaitForResponseOptions { Timeout = 60_000 });
+                Assert.Equal(survivor, reloaded.Headers[ReplicaHeader.HeaderName.ToLowerInvariant()]);
+                await page.Locator("[data-interactive=true]").WaitForAsync();
+                await UploadAndExpectAsync(page, probes[1]);
+                output.WriteLine($"circuit on {holder}, killed; page recovered on {survivor}");
+            });
+        }
+        finally
+        {
+            foreach (var r in replicas.Values)
+            {
+                await r.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task UploadAndExpectAsync(Microsoft.Playwright.IPage page, string photo)
+    {
+        var person = Path.GetFileName(Path.GetDirectoryName(photo)!).Replace('_', ' ');
+        await page.Locator("input[data-testid=upload]").SetInputFilesAsync(photo);
+        var card = page.Locator($"[data-testid=match-card][data-person=\"{person}\"]").First;
+        await card.WaitForAsync(new Microsoft.Playwright.LocatorWaitForOptions { Timeout = 60_000 });
+    }
+
     private static string AdminKey(TestStore store) => new AdminCredentials(store.Store, TimeProvider.System).CreateApiKey("replica sync test").Key;
 
     private static (float[] Descriptor, long FaceId) Descriptor(TestStore store, long personId)
@@ -262,12 +354,17 @@ public sealed class ReplicaSyncTests(ITestOutputHelper output)
 
         public HttpClient Http { get; }
 
-        public static async Task<Replica> StartAsync(string connectionString, ITestOutputHelper output, string? dataDirectory = null)
+        public static async Task<Replica> StartAsync(string connectionString, ITestOutputHelper output, string? dataDirectory = null, int? port = null, string? name = null)
         {
             var own = dataDirectory is null ? new TempDirectory() : null;
-            var port = FreePort();
-            var process = Process.Start(AppStart(connectionString, dataDirectory ?? own!.Path, "--urls", $"http://127.0.0.1:{port}"))!;
-            var replica = new Replica(process, port, own, output);
+            port ??= FreePort();
+            var start = AppStart(connectionString, dataDirectory ?? own!.Path, "--urls", $"http://127.0.0.1:{port}");
+            if (name is not null)
+            {
+                start.Environment["Lookalike__ReplicaName"] = name;
+            }
+            var process = Process.Start(start)!;
+            var replica = new Replica(process, port.Value, own, output);
             var deadline = DateTime.UtcNow.AddSeconds(120);
             while (true)
             {
