@@ -18,6 +18,18 @@ internal sealed class OnnxGraphBuilder(string graphName)
         _graph.Initializer.Add(t);
     }
 
+    /// <summary>An int64 initializer of shape [values.Length].</summary>
+    public void Int64Initializer(string name, long[] values)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Dims.Add(values.Length);
+        t.Int64Data.Add(values);
+        _graph.Initializer.Add(t);
+    }
+
+    /// <summary>Whether an initializer of that name exists.</summary>
+    public bool Has(string name) => _graph.Initializer.Any(t => t.Name == name);
+
     public string Node(string op, string[] inputs, Action<NodeProto>? configure = null, string? output = null)
     {
         output ??= $"{op.ToLowerInvariant()}_{_next++}";

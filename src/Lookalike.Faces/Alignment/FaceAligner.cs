@@ -103,6 +103,54 @@ public sealed class FaceAligner
         return Jittered(image, DlibChipToImage(landmarks68), samples);
     }
 
+    /// <summary>Side of the ArcFace chip (<see cref="AlignArcFace"/>) in pixels: 112.</summary>
+    public const int ArcFaceChipSize = 112;
+
+    /// <summary>The ArcFace / insightface 5-point template of the 112×112 chip (pixel centres): eyes, nose tip, mouth corners.</summary>
+    private static readonly Point2[] ArcFaceTemplate =
+        [new(38.2946f, 51.6963f), new(73.5318f, 51.5014f), new(56.0252f, 71.7366f), new(41.5493f, 92.3655f), new(70.7299f, 92.2041f)];
+
+    /// <summary>
+    /// Cuts the 112×112 chip of the ArcFace 5-point template (as insightface and MobileFaceNet were trained on): a
+    /// least-squares similarity from the five points taken from the 68 landmarks — the centres of the two eyes (points
+    /// 36–41 and 42–47), the nose tip (30) and the mouth corners (48, 54) — onto the template, bilinear sampling.
+    /// </summary>
+    /// <param name="image">The upright photo.</param>
+    /// <param name="landmarks68">The 68 iBUG landmarks in source pixels.</param>
+    /// <returns>Row-major [112, 112, 3] RGB bytes.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">Fewer than 68 landmarks.</exception>
+    public byte[] AlignArcFace(RgbImage image, IReadOnlyList<Point2> landmarks68)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(landmarks68);
+        if (landmarks68.Count < 68)
+        {
+            throw new ArgumentException("68 landmarks are needed.", nameof(landmarks68));
+        }
+        static Point2 Mean(IReadOnlyList<Point2> p, int from, int count)
+        {
+            float x = 0, y = 0;
+            for (var i = from; i < from + count; i++)
+            {
+                x += p[i].X;
+                y += p[i].Y;
+            }
+            return new Point2(x / count, y / count);
+        }
+        Span<Point2> imagePoints = stackalloc Point2[5];
+        imagePoints[0] = Mean(landmarks68, 36, 6);
+        imagePoints[1] = Mean(landmarks68, 42, 6);
+        imagePoints[2] = landmarks68[30];
+        imagePoints[3] = landmarks68[48];
+        imagePoints[4] = landmarks68[54];
+        for (var i = 0; i < 5; i++)
+        {
+            imagePoints[i] = new Point2(imagePoints[i].X - 0.5f, imagePoints[i].Y - 0.5f); // as the dlib fit: pixel centres
+        }
+        return WarpFrom(image, SimilarityTransform.Fit(ArcFaceTemplate, imagePoints, []), ArcFaceChipSize);
+    }
+
     /// <summary>dlib's 5-point fit, chip → image (least squares over the mean 5-point face, as dlib fits it).</summary>
     private static SimilarityTransform DlibChipToImage(IReadOnlyList<Point2> landmarks68)
     {
