@@ -22,7 +22,7 @@ public sealed class PostgresLfwFactAttribute : FactAttribute
 /// <summary>A browser test over the PostgreSQL test server and the CI's two-replica nginx; skipped, saying what is missing.</summary>
 public sealed class NginxReplicasFactAttribute : FactAttribute
 {
-    /// <summary><c>LOOKALIKE_TEST_NGINX_REPLICAS=&lt;nginx url&gt;|&lt;port&gt;,&lt;port&gt;</c>, set by <c>.ci/run</c> after <c>.ci/nginx.sh start-replicas</c>.</summary>
+    /// <summary><c>LOOKALIKE_TEST_NGINX_REPLICAS=&lt;nginx url&gt;|&lt;port&gt;|&lt;port&gt;</c>, set by <c>.ci/run</c> after <c>.ci/nginx.sh start-replicas</c>.</summary>
     internal static readonly string? Nginx = Environment.GetEnvironmentVariable("LOOKALIKE_TEST_NGINX_REPLICAS");
 
     public NginxReplicasFactAttribute()
@@ -179,7 +179,7 @@ public sealed class ReplicaSyncTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// nginx in front of two replicas (deploy/lookalike-replicas.conf's upstream, started by <c>.ci/nginx.sh
+    /// nginx in front of two replicas (deploy/lookalike-replicas.conf, sticky by its affinity cookie, started by <c>.ci/nginx.sh
     /// start-replicas</c>): Chromium uploads a photo through nginx and gets cards; the replica that holds the circuit
     /// (named by <c>X-Lookalike-Replica</c>) is killed; the page recovers on the other replica by itself (the circuit's
     /// reconnect is rejected there and the page reloads) and a second upload gets cards, served by the survivor.
@@ -189,7 +189,7 @@ public sealed class ReplicaSyncTests(ITestOutputHelper output)
     {
         var parts = NginxReplicasFactAttribute.Nginx!.Split('|');
         var url = parts[0];
-        var ports = parts[1].Split(',').Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var ports = parts[1..].Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         using var store = TestStore.Open(StoreOptions.Postgres);
         using var slice = Slice(people: 6, photosEach: 3, skip: 3);
         using var importerData = new TempDirectory();

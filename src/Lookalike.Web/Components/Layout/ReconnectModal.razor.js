@@ -14,13 +14,26 @@ function handleReconnectStateChanged(event) {
     } else if (event.detail.state === "hide") {
         reconnectModal.close();
     } else if (event.detail.state === "failed") {
+        // Every server was unreachable for all of Blazor's attempts (e.g. all replicas restarting): keep trying every
+        // 5 s without a human, and at once when the tab becomes visible again. A replica that answers but no longer
+        // knows this circuit (the one that held it died, the load balancer sent us to another) is "rejected" below.
         document.addEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
+        scheduleRetry();
     } else if (event.detail.state === "rejected") {
+        // the server reached has no such circuit (behind nginx: the replica that held it is gone): a fresh page
         location.reload();
     }
 }
 
+let retryTimer = 0;
+
+function scheduleRetry() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(retry, 5000);
+}
+
 async function retry() {
+    clearTimeout(retryTimer);
     document.removeEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
 
     try {
@@ -42,6 +55,7 @@ async function retry() {
     } catch (err) {
         // We got an exception, server is currently unavailable
         document.addEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
+        scheduleRetry();
     }
 }
 
