@@ -14,7 +14,7 @@ namespace Lookalike.Faces.Embedding;
 /// Euclidean distance (dlib's same-person threshold: 0.6); the descriptors are not normalised (their norm is about 1).
 /// Thread-safe: one <see cref="InferenceSession"/>, run concurrently; intra-op threads from <see cref="FaceOptions.IntraOpThreads"/>.
 /// </remarks>
-public sealed class FaceEmbedder : OnnxModel, IFaceEmbedder
+public sealed class FaceEmbedder : ChipEmbedderModel, IFaceEmbedder
 {
     /// <summary>Length of this model's descriptor (128), the value of <see cref="Dimension"/>; everything outside the model reads <see cref="IFaceEmbedder.Dimension"/>.</summary>
     public const int DescriptorLength = 128;
@@ -25,10 +25,6 @@ public sealed class FaceEmbedder : OnnxModel, IFaceEmbedder
     /// <summary>The pixel divisor of dlib's own input layer (<c>input_rgb_image</c>: (x − mean) / 256).</summary>
     public const float DlibDivisor = 256f;
 
-    /// <summary>Most chips given to the network in one run (bounds the input tensor at 32 × 270 KB).</summary>
-    internal const int MaxRunBatch = 32;
-
-    private const int ChipPixels = FaceAligner.ChipSize * FaceAligner.ChipSize;
     private readonly bool _flipAverage;
 
     /// <summary>Builds (or loads from <see cref="FaceOptions.CacheDirectory"/>) the model and checks its input and output.</summary>
@@ -80,7 +76,7 @@ public sealed class FaceEmbedder : OnnxModel, IFaceEmbedder
 
     /// <summary>
     /// Embeds chips and averages each run of <paramref name="groupSize"/> consecutive descriptors (the jittered chips of
-    /// one face, see <see cref="ChipJitter"/>); the network sees at most <see cref="MaxRunBatch"/> chips per run.
+    /// one face, see <see cref="ChipJitter"/>); the network sees at most <see cref="ChipEmbedderModel.MaxRunBatch"/> chips per run.
     /// </summary>
     /// <param name="chips">Chips, each row-major [150, 150, 3] RGB bytes; a multiple of <paramref name="groupSize"/> of them.</param>
     /// <param name="groupSize">Chips per descriptor, ≥ 1.</param>
@@ -97,87 +93,12 @@ public sealed class FaceEmbedder : OnnxModel, IFaceEmbedder
     /// Runs the network on the chips (each followed by its mirror image when <paramref name="withMirrors"/>) and averages
     /// each run of <paramref name="groupSize"/> consecutive network inputs.
     /// </summary>
-    private float[] EmbedCore(IReadOnlyList<byte[]> chips, int groupSize, bool withMirrors)
-    {
-        ArgumentNullException.ThrowIfNull(chips);
-        var copies = withMirrors ? 2 : 1;
-        var inputs = chips.Count * copies;
-        if (inputs % groupSize != 0)
-        {
-            throw new ArgumentException($"{chips.Count} chips do not split into groups of {groupSize}.", nameof(chips));
-        }
-        for (var i = 0; i < chips.Count; i++)
-        {
-            if (chips[i].Length != ChipPixels * 3)
-            {
-                throw new ArgumentException($"Chip {i} has {chips[i].Length} bytes; expected {ChipPixels * 3} (150×150×3).", nameof(chips));
-            }
-        }
-        var result = new float[inputs / groupSize * DescriptorLength];
-        var scale = 1f / groupSize;
-        for (var start = 0; start < inputs; start += MaxRunBatch)
-        {
-            var n = Math.Min(MaxRunBatch, inputs - start);
-            var input = new float[n * 3 * ChipPixels];
-            for (var i = 0; i < n; i++)
-            {
-                var j = start + i;
-                ToPlanar(chips[j / copies], input.AsSpan(i * 3 * ChipPixels, 3 * ChipPixels), mirror: j % copies == 1);
-            }
-            using var value = OrtValue.CreateTensorValueFromMemory(input, [n, 3, FaceAligner.ChipSize, FaceAligner.ChipSize]);
-            using var outputs = Run(FaceRecognitionGraph.InputName, value, [FaceRecognitionGraph.OutputName]);
-            var o = outputs[0].GetTensorDataAsSpan<float>();
-            for (var i = 0; i < n; i++)
-            {
-                var d = result.AsSpan((start + i) / groupSize * DescriptorLength, DescriptorLength);
-                var x = o.Slice(i * DescriptorLength, DescriptorLength);
-                for (var k = 0; k < DescriptorLength; k++)
-                {
-                    d[k] += x[k] * scale;
-                }
-            }
-        }
-        return result; // as the network gives them: FacePipeline screens degenerate descriptors (DescriptorCheck)
-    }
+    private float[] EmbedCore(IReadOnlyList<byte[]> chips, int groupSize, bool withMirrors) =>
+        EmbedChips(chips, FaceAligner.ChipSize, DescriptorLength, FaceRecognitionGraph.InputName, FaceRecognitionGraph.OutputName, groupSize, withMirrors, normalizeMeans: false);
 
-    private static void ToPlanar(ReadOnlySpan<byte> chip, Span<float> dst, bool mirror)
-    {
-        const int size = FaceAligner.ChipSize;
-        var r = dst[..ChipPixels];
-        var g = dst.Slice(ChipPixels, ChipPixels);
-        var b = dst.Slice(2 * ChipPixels, ChipPixels);
-        for (var y = 0; y < size; y++)
-        {
-            for (var x = 0; x < size; x++)
-            {
-                var s = ((y * size) + (mirror ? size - 1 - x : x)) * 3;
-                var d = (y * size) + x;
-                r[d] = chip[s];
-                g[d] = chip[s + 1];
-                b[d] = chip[s + 2];
-            }
-        }
-    }
-
-    private static byte[] LoadOrBuild(byte[] weights, string manifest, float divisor, string? cacheDirectory, string sha)
-    {
-        if (cacheDirectory is null)
-        {
-            return FaceRecognitionGraph.Build(weights, manifest, divisor);
-        }
-        // The builder's version is part of the key: a change of the graph invalidates old files.
-        var path = Path.Combine(cacheDirectory, $"dlib-resnet34-{sha[..16]}-d{divisor:0}-v{GraphVersion}.onnx");
-        if (File.Exists(path))
-        {
-            return File.ReadAllBytes(path);
-        }
-        var model = FaceRecognitionGraph.Build(weights, manifest, divisor);
-        Directory.CreateDirectory(cacheDirectory);
-        var tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllBytes(tmp, model);
-        File.Move(tmp, path, overwrite: true);
-        return model;
-    }
+    // The builder's version is part of the file name: a change of the graph invalidates old files.
+    private static byte[] LoadOrBuild(byte[] weights, string manifest, float divisor, string? cacheDirectory, string sha) =>
+        LoadOrBuildGraph(cacheDirectory, $"dlib-resnet34-{sha[..16]}-d{divisor:0}-v{GraphVersion}.onnx", () => FaceRecognitionGraph.Build(weights, manifest, divisor));
 
     private const int GraphVersion = 1;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Lookalike.Faces.Alignment;
 using Lookalike.Faces.Embedding;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Lookalike.Faces.MobileFaceNet;
 
@@ -16,7 +15,7 @@ namespace Lookalike.Faces.MobileFaceNet;
 /// distance). With <see cref="FaceOptions.FlipAverage"/> the descriptor is the normalised mean of the chip's and its
 /// mirror's; <see cref="EmbedMean"/> re-normalises each mean too. Thread-safe.
 /// </remarks>
-public sealed class MobileFaceNetEmbedder : OnnxModel, IFaceEmbedder
+public sealed class MobileFaceNetEmbedder : ChipEmbedderModel, IFaceEmbedder
 {
     /// <summary>Length of this model's descriptor: 192 floats.</summary>
     public const int DescriptorLength = MobileFaceNetGraph.Dimension;
@@ -25,8 +24,6 @@ public sealed class MobileFaceNetEmbedder : OnnxModel, IFaceEmbedder
     public const string ModelName = "mobilefacenet-sirius-v1 (human-models 3.0.4, corrected)";
 
     private const int Size = MobileFaceNetGraph.InputSize;
-    private const int ChipPixels = Size * Size;
-    private const int MaxRunBatch = 32;
     private const int GraphVersion = 1;
     private readonly bool _flipAverage;
 
@@ -86,106 +83,11 @@ public sealed class MobileFaceNetEmbedder : OnnxModel, IFaceEmbedder
         return EmbedCore(chips, groupSize, withMirrors: false);
     }
 
-    private float[] EmbedCore(IReadOnlyList<byte[]> chips, int groupSize, bool withMirrors)
-    {
-        ArgumentNullException.ThrowIfNull(chips);
-        var copies = withMirrors ? 2 : 1;
-        var inputs = chips.Count * copies;
-        if (inputs % groupSize != 0)
-        {
-            throw new ArgumentException($"{chips.Count} chips do not split into groups of {groupSize}.", nameof(chips));
-        }
-        for (var i = 0; i < chips.Count; i++)
-        {
-            if (chips[i].Length != ChipPixels * 3)
-            {
-                throw new ArgumentException($"Chip {i} has {chips[i].Length} bytes; expected {ChipPixels * 3} (112×112×3).", nameof(chips));
-            }
-        }
-        var result = new float[inputs / groupSize * DescriptorLength];
-        for (var start = 0; start < inputs; start += MaxRunBatch)
-        {
-            var n = Math.Min(MaxRunBatch, inputs - start);
-            var input = new float[n * 3 * ChipPixels];
-            for (var i = 0; i < n; i++)
-            {
-                var j = start + i;
-                ToPlanar(chips[j / copies], input.AsSpan(i * 3 * ChipPixels, 3 * ChipPixels), mirror: j % copies == 1);
-            }
-            using var value = OrtValue.CreateTensorValueFromMemory(input, [n, 3, Size, Size]);
-            using var outputs = Run(MobileFaceNetGraph.InputName, value, [MobileFaceNetGraph.OutputName]);
-            var o = outputs[0].GetTensorDataAsSpan<float>();
-            for (var i = 0; i < n; i++)
-            {
-                var d = result.AsSpan((start + i) / groupSize * DescriptorLength, DescriptorLength);
-                var x = o.Slice(i * DescriptorLength, DescriptorLength);
-                for (var k = 0; k < DescriptorLength; k++)
-                {
-                    d[k] += x[k];
-                }
-            }
-        }
-        if (groupSize > 1)
-        {
-            for (var r = 0; r < result.Length; r += DescriptorLength)
-            {
-                Normalize(result.AsSpan(r, DescriptorLength));
-            }
-        }
-        return result; // degenerate values pass through: FacePipeline screens them (DescriptorCheck)
-    }
+    private float[] EmbedCore(IReadOnlyList<byte[]> chips, int groupSize, bool withMirrors) =>
+        EmbedChips(chips, Size, DescriptorLength, MobileFaceNetGraph.InputName, MobileFaceNetGraph.OutputName, groupSize, withMirrors, normalizeMeans: true);
 
-    /// <summary>Scales <paramref name="v"/> to unit length (left as it is when its norm is zero or not finite).</summary>
-    internal static void Normalize(Span<float> v)
-    {
-        double s = 0;
-        foreach (var x in v)
-        {
-            s += (double)x * x;
-        }
-        if (s > 0 && double.IsFinite(s))
-        {
-            var f = (float)(1 / Math.Sqrt(s));
-            for (var i = 0; i < v.Length; i++)
-            {
-                v[i] *= f;
-            }
-        }
-    }
-
-    private static void ToPlanar(ReadOnlySpan<byte> chip, Span<float> dst, bool mirror)
-    {
-        for (var y = 0; y < Size; y++)
-        {
-            for (var x = 0; x < Size; x++)
-            {
-                var s = ((y * Size) + (mirror ? Size - 1 - x : x)) * 3;
-                var d = (y * Size) + x;
-                dst[d] = chip[s];
-                dst[ChipPixels + d] = chip[s + 1];
-                dst[(2 * ChipPixels) + d] = chip[s + 2];
-            }
-        }
-    }
-
-    private static byte[] LoadOrBuild(Files files, string? cacheDirectory)
-    {
-        if (cacheDirectory is null)
-        {
-            return MobileFaceNetGraph.Build(files.Json, files.Bin);
-        }
-        var path = Path.Combine(cacheDirectory, $"mobilefacenet-{files.Sha256[..16]}-v{GraphVersion}.onnx");
-        if (File.Exists(path))
-        {
-            return File.ReadAllBytes(path);
-        }
-        var model = MobileFaceNetGraph.Build(files.Json, files.Bin);
-        Directory.CreateDirectory(cacheDirectory);
-        var tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllBytes(tmp, model);
-        File.Move(tmp, path, overwrite: true);
-        return model;
-    }
+    private static byte[] LoadOrBuild(Files files, string? cacheDirectory) =>
+        LoadOrBuildGraph(cacheDirectory, $"mobilefacenet-{files.Sha256[..16]}-v{GraphVersion}.onnx", () => MobileFaceNetGraph.Build(files.Json, files.Bin));
 
     private sealed record Files(string Json, byte[] Bin, string Sha256)
     {
