@@ -119,6 +119,37 @@ public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDe
     }
 
     /// <summary>
+    /// The k nearest gallery faces (as <see cref="Search"/>) whose stored estimate is <paramref name="sameSexAs"/>:
+    /// fetches 2k, doubling up to <see cref="MaxFilteredFetch"/> until k faces of that sex are found (faces not
+    /// estimated yet are kept). Null or <see cref="EstimatedSex.Unknown"/> filters nothing.
+    /// </summary>
+    /// <returns>The outcome (its matches filtered) and the stored estimates of the returned faces.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> out of range.</exception>
+    /// <exception cref="ArgumentException">The descriptor is not a valid descriptor (see <see cref="Search"/>).</exception>
+    public (SearchOutcome Outcome, IReadOnlyDictionary<long, AgeGenderEstimate> Estimates) SearchSameSex(ReadOnlySpan<float> descriptor, int k, int efSearch, EstimatedSex? sameSexAs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, GalleryLimits.MaxK);
+        if (sameSexAs is not (EstimatedSex.Male or EstimatedSex.Female))
+        {
+            var plain = SearchCore(descriptor, k, efSearch, measureRecall: false);
+            return (plain, store.GetEstimates(plain.Matches.Select(m => m.FaceId).ToList()));
+        }
+        var fetch = Math.Min(MaxFilteredFetch, 2 * k);
+        while (true)
+        {
+            var faces = SearchCore(descriptor, fetch, efSearch, measureRecall: false);
+            var estimates = store.GetEstimates(faces.Matches.Select(m => m.FaceId).ToList());
+            var kept = faces.Matches.Where(m => !estimates.TryGetValue(m.FaceId, out var e) || e.Sex == sameSexAs).Take(k).ToList();
+            if (kept.Count >= k || fetch >= MaxFilteredFetch || fetch >= faces.GalleryCount)
+            {
+                return (faces with { Matches = kept }, estimates);
+            }
+            fetch = Math.Min(MaxFilteredFetch, fetch * 2);
+        }
+    }
+
+    /// <summary>
     /// The <paramref name="people"/> nearest distinct people: fetches 4 × people + 16 nearest faces (at most
     /// <see cref="GalleryLimits.MaxK"/>, or <see cref="MaxFilteredFetch"/> with a sex filter), doubling while they hold
     /// fewer people than asked and the gallery has more, then keeps each person's closest face. Ratings compare rank r
