@@ -27,7 +27,8 @@ public sealed partial class SqliteGalleryStore
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                result[reader.GetInt64(0)] = new AgeGenderEstimate(reader.GetFloat(1), reader.GetFloat(2));
+                // SQLite stores a NaN age (a thumbnail that could not be read) as NULL
+                result[reader.GetInt64(0)] = new AgeGenderEstimate(reader.IsDBNull(1) ? float.NaN : reader.GetFloat(1), reader.GetFloat(2));
             }
         }
         return result;

@@ -37,7 +37,7 @@ public sealed record MatchedFaceDto(BoxDto Box, IReadOnlyList<PointDto> Keypoint
     /// <summary>This probe face's estimate (from its aligned thumbnail).</summary>
     public EstimateDto? Estimate { get; init; }
 
-    /// <summary>True when the matches were limited to gallery faces of the probe's estimated sex (<c>sameSex=true</c> and the probe's sex is not unknown).</summary>
+    /// <summary>True when the matches were limited to gallery faces of the probe's estimated sex (<c>sameSex=true</c>; off by default for scripts, unlike the home page's toggle) and the probe's sex is not unknown.</summary>
     public bool SameSexFiltered { get; init; }
 }
 
@@ -143,7 +143,7 @@ public static class ApiEndpoints
         foreach (var face in analysis.Faces)
         {
             var probe = matcher.EstimateAgeSex(face);
-            var filter = sameSex ?? true ? probe.Sex : Lookalike.Faces.AgeGender.EstimatedSex.Unknown;
+            var filter = sameSex ?? false ? probe.Sex : Lookalike.Faces.AgeGender.EstimatedSex.Unknown;
             var (outcome, estimates) = matcher.SearchSameSex(face.Descriptor, kk, efSearch ?? 0, filter);
             searchMs += outcome.SearchMs;
             galleryCount = outcome.GalleryCount;
