@@ -78,7 +78,7 @@ public sealed partial class SqliteGalleryStore
         var id = command.Parameters.Add("$id", SqliteType.Integer);
         foreach (var (faceId, estimate) in estimates)
         {
-            a.Value = estimate.AgeYears;
+            a.Value = float.IsFinite(estimate.AgeYears) ? estimate.AgeYears : DBNull.Value; // SQLite cannot store NaN
             m.Value = estimate.MaleProbability;
             id.Value = faceId;
             command.ExecuteNonQuery();

@@ -80,7 +80,7 @@ public sealed partial class SqliteGalleryStore
                 command.Parameters.AddWithValue("$k", KeypointText.Format(face.Keypoints));
                 command.Parameters.AddWithValue("$s", face.Score);
                 command.Parameters.AddWithValue("$t", face.Thumbnail);
-                command.Parameters.AddWithValue("$age", face.Estimate is { } e1 ? e1.AgeYears : DBNull.Value);
+                command.Parameters.AddWithValue("$age", face.Estimate is { } e1 && float.IsFinite(e1.AgeYears) ? e1.AgeYears : DBNull.Value);
                 command.Parameters.AddWithValue("$male", face.Estimate is { } e2 ? e2.MaleProbability : DBNull.Value);
                 command.ExecuteNonQuery();
             }
