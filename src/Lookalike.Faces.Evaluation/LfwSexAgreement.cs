@@ -40,16 +40,55 @@ public sealed class LfwSexAgreement(FaceOptions options)
     /// <exception cref="ArgumentOutOfRangeException">The counts are out of range.</exception>
     public SexAgreementReport Run(string lfwRoot, int minPhotos, int maxPerPerson, CancellationToken ct = default)
     {
+        Check(lfwRoot, minPhotos, maxPerPerson);
+        var decoder = new ImageDecoder(options);
+        using var detector = new BlazeFaceDetector(options);
+        using var landmarker = new FaceLandmarker(options);
+        using var estimator = new AgeGenderEstimator(options);
+        return Count(lfwRoot, minPhotos, maxPerPerson, f =>
+        {
+            var image = decoder.Decode(File.ReadAllBytes(f));
+            var faces = detector.Detect(image);
+            if (faces.Count == 0)
+            {
+                return null;
+            }
+            var face = faces.MaxBy(d => d.Box.Width * d.Box.Height)!;
+            return estimator.Estimate(image, landmarker.Detect(image, face)).Sex;
+        }, ct);
+    }
+
+    /// <summary>
+    /// The same measurement on the path the gallery stores: the largest face's 112×112 thumbnail from
+    /// <see cref="FacePipeline.Analyze"/>, estimated by <see cref="ChipAgeGenderEstimator"/>.
+    /// </summary>
+    /// <inheritdoc cref="Run" path="/param"/>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="lfwRoot"/> does not exist.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The counts are out of range.</exception>
+    public SexAgreementReport RunFromThumbnails(string lfwRoot, int minPhotos, int maxPerPerson, CancellationToken ct = default)
+    {
+        Check(lfwRoot, minPhotos, maxPerPerson);
+        using var pipeline = new FacePipeline(options);
+        using var estimator = new ChipAgeGenderEstimator(options);
+        return Count(lfwRoot, minPhotos, maxPerPerson, f =>
+        {
+            var faces = pipeline.Analyze(File.ReadAllBytes(f)).Faces;
+            return faces.Count == 0 ? null : estimator.Estimate(faces[0].ThumbnailJpeg).Sex;
+        }, ct);
+    }
+
+    private static void Check(string lfwRoot, int minPhotos, int maxPerPerson)
+    {
         if (!Directory.Exists(lfwRoot))
         {
             throw new DirectoryNotFoundException($"{lfwRoot}: no such folder");
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(minPhotos, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPerPerson, minPhotos);
-        var decoder = new ImageDecoder(options);
-        using var detector = new BlazeFaceDetector(options);
-        using var landmarker = new FaceLandmarker(options);
-        using var estimator = new AgeGenderEstimator(options);
+    }
+
+    private static SexAgreementReport Count(string lfwRoot, int minPhotos, int maxPerPerson, Func<string, EstimatedSex?> estimate, CancellationToken ct)
+    {
         int people = 0, photos = 0, agreeing = 0, uncertain = 0, allAgree = 0;
         foreach (var dir in Directory.GetDirectories(lfwRoot).Order(StringComparer.Ordinal))
         {
@@ -62,14 +101,17 @@ public sealed class LfwSexAgreement(FaceOptions options)
             foreach (var f in files.Take(maxPerPerson))
             {
                 ct.ThrowIfCancellationRequested();
-                var image = decoder.Decode(File.ReadAllBytes(f));
-                var faces = detector.Detect(image);
-                if (faces.Count == 0)
+                try
                 {
-                    continue;
+                    if (estimate(f) is { } sex)
+                    {
+                        sexes.Add(sex);
+                    }
                 }
-                var face = faces.MaxBy(d => d.Box.Width * d.Box.Height)!;
-                sexes.Add(estimator.Estimate(image, landmarker.Detect(image, face)).Sex);
+                catch (ImageRejectedException)
+                {
+                    // an unreadable photo or one without a usable descriptor is left out, as a photo without a face
+                }
             }
             if (sexes.Count < minPhotos)
             {

@@ -4,7 +4,12 @@ namespace Lookalike.Gallery;
 
 /// <summary>A face to store with its photo: detection (source-image pixels), descriptor (float[dimension] of the embedder
 /// in force) and 112×112 JPEG thumbnail.</summary>
-public sealed record StoredFaceInput(FaceBox Box, IReadOnlyList<Point2> Keypoints, float Score, byte[] Thumbnail, float[] Descriptor);
+public sealed record StoredFaceInput(FaceBox Box, IReadOnlyList<Point2> Keypoints, float Score, byte[] Thumbnail, float[] Descriptor)
+{
+    /// <summary>Estimated age and sex of the face (from <see cref="Thumbnail"/>), or null when not estimated: the
+    /// face is then stored without one and the backfill (<see cref="Estimates.FaceEstimateBackfill"/>) adds it later.</summary>
+    public Faces.AgeGender.AgeGenderEstimate? Estimate { get; init; }
+}
 
 /// <summary>One import outcome: an imported photo (with <see cref="Face"/>) or a skipped file (with <see cref="SkipReason"/>).</summary>
 public sealed record PhotoRecord(string SourcePath, string? Sha256, string? Person, string? SkipReason, int FaceCount, int Width, int Height, StoredFaceInput? Face);

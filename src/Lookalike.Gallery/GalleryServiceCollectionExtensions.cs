@@ -51,6 +51,7 @@ public static class GalleryServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<GalleryMetrics>();
         services.AddSingleton<MatchService>();
+        services.AddSingleton<Estimates.FaceEstimateBackfill>();
         return services;
     }
 

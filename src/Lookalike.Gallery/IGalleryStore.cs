@@ -1,4 +1,5 @@
 using Lookalike.Faces;
+using Lookalike.Faces.AgeGender;
 using Lookalike.Index;
 
 namespace Lookalike.Gallery;
@@ -100,6 +101,22 @@ public interface IGalleryStore
     /// (<see cref="ImageRejectionText.RemovedByAdmin"/>). The person stays, even with no face left. Face ids are never reused.</summary>
     /// <returns>The face as it was; null (nothing changed) when no face has that id.</returns>
     FaceRef? DeleteFace(long faceId);
+
+    /// <summary>The stored age/sex estimates of the given faces (schema: <c>faces.age_years</c>, <c>faces.male_probability</c>);
+    /// a face without an estimate, or unknown, is absent from the result.</summary>
+    /// <param name="faceIds">Face ids (any number; read in chunks).</param>
+    IReadOnlyDictionary<long, AgeGenderEstimate> GetEstimates(IReadOnlyCollection<long> faceIds);
+
+    /// <summary>Up to <paramref name="limit"/> faces that have no estimate yet, ordered by face id, with their thumbnails
+    /// (the backfill's input).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is not positive.</exception>
+    IReadOnlyList<(long FaceId, byte[] Thumbnail)> GetFacesWithoutEstimate(int limit);
+
+    /// <summary>How many stored faces have no estimate yet.</summary>
+    int CountFacesWithoutEstimate();
+
+    /// <summary>Stores estimates of existing faces in one transaction; ids of faces deleted meanwhile are ignored.</summary>
+    void SetEstimates(IReadOnlyList<(long FaceId, AgeGenderEstimate Estimate)> estimates);
 
     /// <summary>Where the store lives, for messages (a file path or a server name).</summary>
     string Location { get; }

@@ -20,6 +20,7 @@ public static class LookalikeExtensions
     {
         services.AddOptions<FaceOptions>().Bind(configuration.GetSection("Lookalike:Faces"));
         services.AddSingleton(sp => new FacePipeline(sp.GetRequiredService<IOptions<FaceOptions>>().Value));
+        services.AddSingleton(sp => new Lookalike.Faces.AgeGender.ChipAgeGenderEstimator(sp.GetRequiredService<IOptions<FaceOptions>>().Value));
         services.AddSingleton<IDescriptorModel, PipelineDescriptorModel>();
         services.AddLookalikeGalleryServices(configuration);
         return services;
@@ -74,6 +75,7 @@ public static class LookalikeExtensions
         // binding failures (malformed JSON, wrong types, a bad query value) throw, so ApiErrorMiddleware can answer them as JSON
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddHostedService<IndexStartupService>();
+        builder.Services.AddHostedService<EstimateBackfillService>();
         builder.Services.AddSingleton<ImportJobs>();
         builder.Services.AddScoped<LookalikeSession>();
         builder.Services.AddLookalikeAdmin();

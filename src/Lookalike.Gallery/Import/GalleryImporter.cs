@@ -38,7 +38,7 @@ public sealed record ImportSummary(int Total, int Imported, int Skipped, int Alr
 /// index file is brought up to date once at the end, so a CLI import writes its first file without loading the index). Already-recorded paths and already-imported content hashes are skipped, so a
 /// re-import, or a restart after a kill, embeds only what is not stored yet. Every skipped file is recorded with its reason.
 /// </summary>
-public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, IDescriptorModel model, ImportIndexUpdates index, IOptions<LookalikeOptions> options, ILogger<GalleryImporter> logger)
+public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, Lookalike.Faces.AgeGender.ChipAgeGenderEstimator ageSex, IDescriptorModel model, ImportIndexUpdates index, IOptions<LookalikeOptions> options, ILogger<GalleryImporter> logger)
 {
     private readonly LookalikeOptions _options = options.Value;
 
@@ -277,7 +277,11 @@ public sealed class GalleryImporter(IGalleryStore store, FacePipeline pipeline, 
                     continue;
                 }
                 var d = analyzed.Detection;
-                records.Add(outcome.ToRecord(new StoredFaceInput(d.Box, d.Keypoints, d.Score, analyzed.ThumbnailJpeg, analyzed.Descriptor)));
+                // the estimate comes from the thumbnail, as the backfill's does, so old and new faces agree
+                records.Add(outcome.ToRecord(new StoredFaceInput(d.Box, d.Keypoints, d.Score, analyzed.ThumbnailJpeg, analyzed.Descriptor)
+                {
+                    Estimate = ageSex.Estimate(analyzed.ThumbnailJpeg),
+                }));
             }
         }
         var added = store.WriteBatch(records);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Lookalike.Faces;
+using Lookalike.Faces.AgeGender;
 using Lookalike.Gallery.Index;
 using Lookalike.Index;
 
@@ -24,14 +25,33 @@ public sealed record SearchOutcome(IReadOnlyList<FaceMatch> Matches, SearchStats
 /// <param name="NearFaces">Their faces among the fetched neighbours (all within the search's reach).</param>
 /// <param name="StrangerPercentile">Share (0–1) of strangers' <paramref name="Rank"/>-th look-alikes that are farther
 /// (<see cref="GallerySnapshot.StrangerPercentileAtRank"/>); null when the gallery is too small to rate.</param>
-public sealed record PersonMatch(int Rank, long PersonId, string Person, float BestDistance, long BestFaceId, long BestPhotoId, int NearFaces, double? StrangerPercentile);
+public sealed record PersonMatch(int Rank, long PersonId, string Person, float BestDistance, long BestFaceId, long BestPhotoId, int NearFaces, double? StrangerPercentile)
+{
+    /// <summary>The stored age/sex estimate of <see cref="BestFaceId"/>; null while the store has none for it (backfill running).</summary>
+    public AgeGenderEstimate? Estimate { get; init; }
+}
 
 /// <summary>A people search: the distinct people, best first, and the face search behind them.</summary>
-public sealed record PeopleOutcome(IReadOnlyList<PersonMatch> People, SearchOutcome Faces);
+public sealed record PeopleOutcome(IReadOnlyList<PersonMatch> People, SearchOutcome Faces)
+{
+    /// <summary>The sex the people were filtered to (<see cref="MatchService.SearchPeople"/>'s <c>sameSexAs</c>), or null when unfiltered.</summary>
+    public EstimatedSex? FilteredTo { get; init; }
+}
 
 /// <summary>Analyses probe photos and searches descriptors in the live gallery. Thread-safe singleton; stores nothing.</summary>
-public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDescriptorModel model, GalleryMetrics metrics)
+public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDescriptorModel model, GalleryMetrics metrics, IGalleryStore store, ChipAgeGenderEstimator ageSex)
 {
+    /// <summary>The most faces a same-sex people search fetches while looking for enough people of that sex.</summary>
+    public const int MaxFilteredFetch = 4 * GalleryLimits.MaxK;
+
+    /// <summary>The estimated age and sex of a probe face, from its thumbnail (the same path as the stored gallery estimates).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="face"/> is null.</exception>
+    public AgeGenderEstimate EstimateAgeSex(AnalyzedFace face)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        return ageSex.Estimate(face.ThumbnailJpeg);
+    }
+
     /// <summary>How many faces the live index holds now.</summary>
     public int GalleryCount => gallery.Current.Count;
 
@@ -65,6 +85,11 @@ public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDe
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, GalleryLimits.MaxK);
+        return SearchCore(descriptor, k, efSearch, measureRecall);
+    }
+
+    private SearchOutcome SearchCore(ReadOnlySpan<float> descriptor, int k, int efSearch, bool measureRecall)
+    {
         var snapshot = gallery.Current;
         var ef = Math.Max(k, efSearch > 0 ? efSearch : snapshot.Parameters.DefaultEfSearch);
         if (snapshot.Count == 0)
@@ -94,38 +119,81 @@ public sealed class MatchService(FacePipeline pipeline, LiveGallery gallery, IDe
     }
 
     /// <summary>
+    /// The k nearest gallery faces (as <see cref="Search"/>) whose stored estimate is <paramref name="sameSexAs"/>:
+    /// fetches 2k, doubling up to <see cref="MaxFilteredFetch"/> until k faces of that sex are found (faces not
+    /// estimated yet are kept). Null or <see cref="EstimatedSex.Unknown"/> filters nothing.
+    /// </summary>
+    /// <returns>The outcome (its matches filtered) and the stored estimates of the returned faces.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> out of range.</exception>
+    /// <exception cref="ArgumentException">The descriptor is not a valid descriptor (see <see cref="Search"/>).</exception>
+    public (SearchOutcome Outcome, IReadOnlyDictionary<long, AgeGenderEstimate> Estimates) SearchSameSex(ReadOnlySpan<float> descriptor, int k, int efSearch, EstimatedSex? sameSexAs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, GalleryLimits.MaxK);
+        if (sameSexAs is not (EstimatedSex.Male or EstimatedSex.Female))
+        {
+            var plain = SearchCore(descriptor, k, efSearch, measureRecall: false);
+            return (plain, store.GetEstimates(plain.Matches.Select(m => m.FaceId).ToList()));
+        }
+        var fetch = Math.Min(MaxFilteredFetch, 2 * k);
+        while (true)
+        {
+            var faces = SearchCore(descriptor, fetch, efSearch, measureRecall: false);
+            var estimates = store.GetEstimates(faces.Matches.Select(m => m.FaceId).ToList());
+            var kept = faces.Matches.Where(m => !estimates.TryGetValue(m.FaceId, out var e) || e.Sex == sameSexAs).Take(k).ToList();
+            if (kept.Count >= k || fetch >= MaxFilteredFetch || fetch >= faces.GalleryCount)
+            {
+                return (faces with { Matches = kept }, estimates);
+            }
+            fetch = Math.Min(MaxFilteredFetch, fetch * 2);
+        }
+    }
+
+    /// <summary>
     /// The <paramref name="people"/> nearest distinct people: fetches 4 × people + 16 nearest faces (at most
-    /// <see cref="GalleryLimits.MaxK"/>), doubling while they hold fewer people than asked and the gallery has more,
-    /// then keeps each person's closest face. Ratings compare rank r with strangers' r-th look-alikes.
+    /// <see cref="GalleryLimits.MaxK"/>, or <see cref="MaxFilteredFetch"/> with a sex filter), doubling while they hold
+    /// fewer people than asked and the gallery has more, then keeps each person's closest face. Ratings compare rank r
+    /// with strangers' r-th look-alikes.
     /// </summary>
     /// <param name="descriptor"><c>float[Dimension]</c>.</param>
     /// <param name="people">1 to <see cref="StrangerDistribution.MaxRank"/>.</param>
     /// <param name="efSearch">0 (index default) or the candidate list size (raised to the faces fetched).</param>
     /// <param name="measureRecall">Also run the exact search and report recall over the faces fetched.</param>
+    /// <param name="sameSexAs">When <see cref="EstimatedSex.Male"/> or <see cref="EstimatedSex.Female"/>, only gallery
+    /// faces whose stored estimate is that sex count (faces not estimated yet are kept; uncertain ones are left out);
+    /// null or <see cref="EstimatedSex.Unknown"/> filters nothing.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="people"/> out of range.</exception>
     /// <exception cref="ArgumentException">The descriptor is not a valid descriptor (see <see cref="Search"/>).</exception>
-    public PeopleOutcome SearchPeople(ReadOnlySpan<float> descriptor, int people, int efSearch = 0, bool measureRecall = true)
+    public PeopleOutcome SearchPeople(ReadOnlySpan<float> descriptor, int people, int efSearch = 0, bool measureRecall = true, EstimatedSex? sameSexAs = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(people, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(people, StrangerDistribution.MaxRank);
+        var filter = sameSexAs is EstimatedSex.Male or EstimatedSex.Female ? sameSexAs : null;
+        var cap = filter is null ? GalleryLimits.MaxK : MaxFilteredFetch;
         var snapshot = gallery.Current;
-        var fetch = Math.Min(GalleryLimits.MaxK, 4 * people + 16);
+        var fetch = Math.Min(cap, 4 * people + 16);
         while (true)
         {
-            var faces = Search(descriptor, fetch, efSearch, measureRecall);
-            var distinct = faces.Matches.Select(m => m.PersonId).Distinct().Count();
-            if (distinct >= people || fetch >= GalleryLimits.MaxK || fetch >= faces.GalleryCount)
+            var faces = SearchCore(descriptor, fetch, efSearch, measureRecall);
+            var estimates = store.GetEstimates(faces.Matches.Select(m => m.FaceId).ToList());
+            var kept = filter is null ? faces.Matches
+                : faces.Matches.Where(m => !estimates.TryGetValue(m.FaceId, out var e) || e.Sex == filter).ToList();
+            var distinct = kept.Select(m => m.PersonId).Distinct().Count();
+            if (distinct >= people || fetch >= cap || fetch >= faces.GalleryCount)
             {
-                var ranked = faces.Matches.GroupBy(m => m.PersonId)
+                var ranked = kept.GroupBy(m => m.PersonId)
                     .Select(g => (Best: g.MinBy(m => m.Distance)!, Count: g.Count()))
                     .OrderBy(p => p.Best.Distance).ThenBy(p => p.Best.Person, StringComparer.Ordinal)
                     .Take(people)
                     .Select((p, i) => new PersonMatch(i + 1, p.Best.PersonId, p.Best.Person, p.Best.Distance, p.Best.FaceId, p.Best.PhotoId, p.Count,
-                        snapshot.StrangerPercentileAtRank(p.Best.Distance, i + 1)))
+                        snapshot.StrangerPercentileAtRank(p.Best.Distance, i + 1))
+                    {
+                        Estimate = estimates.TryGetValue(p.Best.FaceId, out var e) ? e : null,
+                    })
                     .ToList();
-                return new PeopleOutcome(ranked, faces);
+                return new PeopleOutcome(ranked, faces) { FilteredTo = filter };
             }
-            fetch = Math.Min(GalleryLimits.MaxK, fetch * 2);
+            fetch = Math.Min(cap, fetch * 2);
         }
     }
 

@@ -43,8 +43,8 @@ public sealed partial class PostgresGalleryStore
             }
             long faceId;
             using (var command = Command(connection, """
-                INSERT INTO faces(photo_id, person_id, x, y, w, h, keypoints, score, thumbnail)
-                VALUES (@photo, @person, @x, @y, @w, @h, @k, @s, @t) RETURNING id
+                INSERT INTO faces(photo_id, person_id, x, y, w, h, keypoints, score, thumbnail, age_years, male_probability)
+                VALUES (@photo, @person, @x, @y, @w, @h, @k, @s, @t, @age, @male) RETURNING id
                 """, transaction))
             {
                 command.Parameters.AddWithValue("photo", pid);
@@ -56,6 +56,8 @@ public sealed partial class PostgresGalleryStore
                 command.Parameters.AddWithValue("k", KeypointText.Format(face.Keypoints));
                 command.Parameters.AddWithValue("s", face.Score);
                 command.Parameters.AddWithValue("t", face.Thumbnail);
+                command.Parameters.Add(new NpgsqlParameter<float?>("age", NpgsqlTypes.NpgsqlDbType.Real) { TypedValue = face.Estimate?.AgeYears });
+                command.Parameters.Add(new NpgsqlParameter<float?>("male", NpgsqlTypes.NpgsqlDbType.Real) { TypedValue = face.Estimate?.MaleProbability });
                 faceId = (long)command.ExecuteScalar()!;
             }
             using (var command = Command(connection, "INSERT INTO embeddings(face_id, vector) VALUES (@f, @v)", transaction))

@@ -57,6 +57,10 @@ internal static class PostgresSchema
             name text,
             recorded_utc timestamptz NOT NULL DEFAULT clock_timestamp());
         """,
+        // 3: the age/sex estimate of each face (AgeGenderNet on its thumbnail); null until estimated (import or backfill).
+        """
+        ALTER TABLE faces ADD COLUMN age_years real, ADD COLUMN male_probability real;
+        """,
     ];
 
     /// <summary>The schema version this build creates and understands.</summary>

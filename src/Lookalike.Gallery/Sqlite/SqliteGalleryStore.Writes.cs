@@ -67,8 +67,8 @@ public sealed partial class SqliteGalleryStore
             {
                 command.Transaction = transaction;
                 command.CommandText = """
-                    INSERT INTO faces(id, photo_id, person_id, x, y, w, h, keypoints, score, thumbnail)
-                    VALUES ($id, $photo, $person, $x, $y, $w, $h, $k, $s, $t)
+                    INSERT INTO faces(id, photo_id, person_id, x, y, w, h, keypoints, score, thumbnail, age_years, male_probability)
+                    VALUES ($id, $photo, $person, $x, $y, $w, $h, $k, $s, $t, $age, $male)
                     """;
                 command.Parameters.AddWithValue("$id", faceId);
                 command.Parameters.AddWithValue("$photo", photoId);
@@ -80,6 +80,8 @@ public sealed partial class SqliteGalleryStore
                 command.Parameters.AddWithValue("$k", KeypointText.Format(face.Keypoints));
                 command.Parameters.AddWithValue("$s", face.Score);
                 command.Parameters.AddWithValue("$t", face.Thumbnail);
+                command.Parameters.AddWithValue("$age", face.Estimate is { } e1 && float.IsFinite(e1.AgeYears) ? e1.AgeYears : DBNull.Value);
+                command.Parameters.AddWithValue("$male", face.Estimate is { } e2 ? e2.MaleProbability : DBNull.Value);
                 command.ExecuteNonQuery();
             }
             using (var command = connection.CreateCommand())

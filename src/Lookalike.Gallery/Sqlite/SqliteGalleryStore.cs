@@ -61,6 +61,34 @@ public sealed partial class SqliteGalleryStore : IGalleryStore
         _connectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
         using var connection = Open();
         Execute(connection, Schema);
+        Migrate(connection);
+    }
+
+    /// <summary>Numbered migrations after the base schema, recorded in <c>PRAGMA user_version</c>; index i is version i + 1.
+    /// Append only.</summary>
+    private static readonly string[] Migrations =
+    [
+        // 1: the age/sex estimate of each face (AgeGenderNet on its thumbnail); null until estimated (import or backfill).
+        "ALTER TABLE faces ADD COLUMN age_years REAL; ALTER TABLE faces ADD COLUMN male_probability REAL;",
+    ];
+
+    private static void Migrate(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "PRAGMA user_version";
+        var found = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (found > Migrations.Length)
+        {
+            throw new InvalidOperationException($"The gallery store's schema is version {found}, newer than this app's {Migrations.Length}: update the app.");
+        }
+        for (var version = found + 1; version <= Migrations.Length; version++)
+        {
+            Execute(connection, Migrations[version - 1], transaction);
+            Execute(connection, $"PRAGMA user_version = {version}", transaction);
+        }
+        transaction.Commit();
     }
 
     /// <summary>The folder holding <c>gallery.db</c>.</summary>

@@ -17,9 +17,29 @@ public sealed record BoxDto(float X, float Y, float Width, float Height);
 
 public sealed record PointDto(float X, float Y);
 
-public sealed record MatchDto(long FaceId, long PhotoId, long PersonId, string Person, float Distance, double? StrangerPercentile, string ThumbnailUrl);
+public sealed record MatchDto(long FaceId, long PhotoId, long PersonId, string Person, float Distance, double? StrangerPercentile, string ThumbnailUrl)
+{
+    /// <summary>The gallery face's stored estimate; null while it has none (the start-up backfill is running).</summary>
+    public EstimateDto? Estimate { get; init; }
+}
 
-public sealed record MatchedFaceDto(BoxDto Box, IReadOnlyList<PointDto> Keypoints, float Score, IReadOnlyList<MatchDto> Matches);
+/// <summary>An AgeGenderNet estimate: apparent age in years, P(male) in [0, 1], and the sex it reads as
+/// (<c>male</c>, <c>female</c>, or <c>unknown</c> within 0.5 ± 0.15).</summary>
+public sealed record EstimateDto(float AgeYears, float MaleProbability, string Sex)
+{
+    /// <summary>The DTO of an estimate (a non-finite age becomes 0).</summary>
+    public static EstimateDto From(Lookalike.Faces.AgeGender.AgeGenderEstimate e) =>
+        new(float.IsFinite(e.AgeYears) ? e.AgeYears : 0, e.MaleProbability, e.Sex.ToString().ToLowerInvariant());
+}
+
+public sealed record MatchedFaceDto(BoxDto Box, IReadOnlyList<PointDto> Keypoints, float Score, IReadOnlyList<MatchDto> Matches)
+{
+    /// <summary>This probe face's estimate (from its aligned thumbnail).</summary>
+    public EstimateDto? Estimate { get; init; }
+
+    /// <summary>True when the matches were limited to gallery faces of the probe's estimated sex (<c>sameSex=true</c>; off by default for scripts, unlike the home page's toggle) and the probe's sex is not unknown.</summary>
+    public bool SameSexFiltered { get; init; }
+}
 
 public sealed record TimingsDto(double DecodeMs, double DetectMs, double AlignMs, double EmbedMs, double SearchMs);
 
@@ -65,7 +85,7 @@ public static class ApiEndpoints
 
     private static string ThumbnailUrl(long faceId) => $"/api/faces/{faceId}/thumbnail";
 
-    private static async Task<IResult> MatchAsync(HttpRequest request, MatchService matcher, IOptions<LookalikeOptions> options, int? k, int? efSearch, CancellationToken cancellationToken)
+    private static async Task<IResult> MatchAsync(HttpRequest request, MatchService matcher, IOptions<LookalikeOptions> options, int? k, int? efSearch, bool? sameSex, CancellationToken cancellationToken)
     {
         var max = options.Value.MaxUploadBytes;
         var kk = k ?? 10;
@@ -122,7 +142,9 @@ public static class ApiEndpoints
         var galleryCount = matcher.GalleryCount; // also when no face was found
         foreach (var face in analysis.Faces)
         {
-            var outcome = matcher.Search(face.Descriptor, kk, efSearch ?? 0, measureRecall: false);
+            var probe = matcher.EstimateAgeSex(face);
+            var filter = sameSex ?? false ? probe.Sex : Lookalike.Faces.AgeGender.EstimatedSex.Unknown;
+            var (outcome, estimates) = matcher.SearchSameSex(face.Descriptor, kk, efSearch ?? 0, filter);
             searchMs += outcome.SearchMs;
             galleryCount = outcome.GalleryCount;
             var d = face.Detection;
@@ -130,7 +152,14 @@ public static class ApiEndpoints
                 new BoxDto(d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height),
                 d.Keypoints.Select(p => new PointDto(p.X, p.Y)).ToList(),
                 d.Score,
-                outcome.Matches.Select(m => new MatchDto(m.FaceId, m.PhotoId, m.PersonId, m.Person, m.Distance, m.StrangerPercentile, ThumbnailUrl(m.FaceId))).ToList()));
+                outcome.Matches.Select(m => new MatchDto(m.FaceId, m.PhotoId, m.PersonId, m.Person, m.Distance, m.StrangerPercentile, ThumbnailUrl(m.FaceId))
+                {
+                    Estimate = estimates.TryGetValue(m.FaceId, out var e) ? EstimateDto.From(e) : null,
+                }).ToList())
+            {
+                Estimate = EstimateDto.From(probe),
+                SameSexFiltered = filter != Lookalike.Faces.AgeGender.EstimatedSex.Unknown,
+            });
         }
         var message = analysis.Faces.Count == 0 ? "No face detected"
             : galleryCount == 0 ? "The celebrity gallery is empty — import a gallery first"

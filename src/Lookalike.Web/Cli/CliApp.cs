@@ -60,6 +60,8 @@ public static class CliApp
         root.Subcommands.Add(EvalLfwCommand.Create(console, dataOption));
         root.Subcommands.Add(BenchPipelineCommand.Create(console, dataOption));
         root.Subcommands.Add(EvalSexCommand.Create(console, dataOption));
+        root.Subcommands.Add(BackfillAgeSexCommand.Create(console, dataOption));
+        root.Subcommands.Add(EvalSameSexCommand.Create(console, dataOption));
         foreach (var command in AdminCommands.Create(console, dataOption))
         {
             root.Subcommands.Add(command);

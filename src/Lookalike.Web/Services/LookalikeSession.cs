@@ -8,7 +8,11 @@ using Microsoft.Extensions.Options;
 namespace Lookalike.Web.Services;
 
 /// <summary>A face of the probe photo: its box (upright-image pixels), descriptor and aligned face chip (112×112 JPEG data URL).</summary>
-public sealed record ProbeFace(int Index, FaceBox Box, float Score, float[] Descriptor, string ChipDataUrl);
+public sealed record ProbeFace(int Index, FaceBox Box, float Score, float[] Descriptor, string ChipDataUrl)
+{
+    /// <summary>The face's estimated age and sex (from its aligned thumbnail, as the gallery's are made).</summary>
+    public Lookalike.Faces.AgeGender.AgeGenderEstimate? Estimate { get; init; }
+}
 
 /// <summary>
 /// The home page's state for one circuit (scoped): the probe photo in memory only (never written), its faces, the selected
@@ -71,6 +75,24 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
 
     /// <summary>When the last search ran (UTC), so that a repeated search of the same photo is visible.</summary>
     public DateTimeOffset? SearchedAt { get; private set; }
+
+    /// <summary>Whether only people estimated as the probe's sex are shown; kept for the circuit. On by default.</summary>
+    public bool SameSexOnly { get; private set; } = true;
+
+    /// <summary>The estimate of the selected probe face; null when there is none.</summary>
+    public Lookalike.Faces.AgeGender.AgeGenderEstimate? SelectedEstimate =>
+        SelectedFace >= 0 && SelectedFace < Faces.Count ? Faces[SelectedFace].Estimate : null;
+
+    /// <summary>Whether the people shown were limited to one sex (the toggle is on and the probe's sex is not uncertain).</summary>
+    public bool SameSexFiltered => _people?.FilteredTo is not null;
+
+    /// <summary>Turns the same-sex filter on or off and searches again.</summary>
+    public void SetSameSexOnly(bool on)
+    {
+        SameSexOnly = on;
+        Search();
+        Notify();
+    }
 
     /// <summary>Whether the Advanced panel (sliders, histogram, timings) is open; kept for the circuit. Closed by default.</summary>
     public bool AdvancedOpen { get; set; }
@@ -227,7 +249,10 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
             PhotoDataUrl = "data:image/jpeg;base64," + Convert.ToBase64String(jpeg);
             PhotoWidth = analysis.Image.Width;
             PhotoHeight = analysis.Image.Height;
-            Faces = analysis.Faces.Select((f, i) => new ProbeFace(i, f.Detection.Box, f.Detection.Score, f.Descriptor, "data:image/jpeg;base64," + Convert.ToBase64String(f.ThumbnailJpeg))).ToList();
+            Faces = analysis.Faces.Select((f, i) => new ProbeFace(i, f.Detection.Box, f.Detection.Score, f.Descriptor, "data:image/jpeg;base64," + Convert.ToBase64String(f.ThumbnailJpeg))
+            {
+                Estimate = matcher.EstimateAgeSex(f),
+            }).ToList();
             Timings = analysis.Timings;
             SelectedFace = Faces.Count == 0 ? -1 : keepSelection && SelectedFace >= 0 && SelectedFace < Faces.Count ? SelectedFace : 0;
             Message = null;
@@ -344,7 +369,8 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
             }
             return;
         }
-        _people = matcher.SearchPeople(Faces[SelectedFace].Descriptor, K, EfSearch);
+        _people = matcher.SearchPeople(Faces[SelectedFace].Descriptor, K, EfSearch,
+            sameSexAs: SameSexOnly ? Faces[SelectedFace].Estimate?.Sex : null);
         SearchedAt = DateTimeOffset.UtcNow;
         if (_people.Faces.GalleryCount == 0)
         {

@@ -46,6 +46,29 @@ public sealed class GalleryStoreContractTests
     }
 
     [Theory, OnSqlite, OnPostgres]
+    public void Estimates_WrittenAtImportOrBackfilled_AreReadBack_MissingOnesListed(string provider)
+    {
+        using var test = TestStore.Open(provider);
+        var store = test.Store;
+        var withEstimate = Imported("/e/1.jpg", "Eve", 1);
+        withEstimate = withEstimate with { Face = withEstimate.Face! with { Estimate = new Lookalike.Faces.AgeGender.AgeGenderEstimate(34f, 0.1f) } };
+
+        var added = store.WriteBatch([withEstimate, Imported("/e/2.jpg", "Eve", 2)]);
+        var first = added[0].Face.FaceId;
+        var second = added[1].Face.FaceId;
+        var missing = store.GetFacesWithoutEstimate(10);
+        store.SetEstimates([(second, new Lookalike.Faces.AgeGender.AgeGenderEstimate(52f, 0.9f)), (999_999, new Lookalike.Faces.AgeGender.AgeGenderEstimate(1f, 1f))]);
+        var read = store.GetEstimates([first, second, 999_999]);
+
+        Assert.Equal(second, Assert.Single(missing).FaceId);
+        Assert.Equal([0xFF, 0xD8, 0xFF, 0xD9], missing[0].Thumbnail);
+        Assert.Equal(0, store.CountFacesWithoutEstimate());
+        Assert.Equal(2, read.Count);
+        Assert.Equal((34f, 0.1f, Lookalike.Faces.AgeGender.EstimatedSex.Female), (read[first].AgeYears, read[first].MaleProbability, read[first].Sex));
+        Assert.Equal((52f, Lookalike.Faces.AgeGender.EstimatedSex.Male), (read[second].AgeYears, read[second].Sex));
+    }
+
+    [Theory, OnSqlite, OnPostgres]
     public void WriteBatch_SamePathTwice_IsStoredOnce(string provider)
     {
         using var test = TestStore.Open(provider);

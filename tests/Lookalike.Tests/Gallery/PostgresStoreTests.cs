@@ -142,7 +142,7 @@ public sealed class PostgresStoreTests
     {
         using var test = TestStore.Open(StoreOptions.Postgres);
         test.Store.WriteBatch([Imported("/a/1.jpg", "Ada", 1)]);
-        Scalar(test.ConnectionString!, "DROP TABLE changes; DELETE FROM schema_version WHERE version >= 2");
+        Scalar(test.ConnectionString!, "DROP TABLE changes; ALTER TABLE faces DROP COLUMN age_years, DROP COLUMN male_probability; DELETE FROM schema_version WHERE version >= 2");
 
         var store = (PostgresGalleryStore)test.Reopen();
 

@@ -69,6 +69,45 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         Assert.All(personDto.Faces, f => Assert.StartsWith(probe.Person.Replace(" ", "_", StringComparison.Ordinal) + "/", f.Source, StringComparison.Ordinal));
     }
 
+    [SharedDataFact("data/lfw")]
+    public async Task PostMatch_SameSex_OnlyFacesOfTheProbesSex_OffByDefault_EstimatesShown()
+    {
+        using var client = await ReadyClientAsync();
+        var mixed = 0;
+        foreach (var probe in gallery.HeldBack.Take(15))
+        {
+            var bytes = await File.ReadAllBytesAsync(probe.Path);
+            using var plainContent = Photo(bytes);
+            using var plainResponse = await client.PostAsync(new Uri("/api/match?k=10&efSearch=400", UriKind.Relative), plainContent);
+            var plain = (await plainResponse.Content.ReadFromJsonAsync<MatchResponse>())!.Faces[0];
+            using var filteredContent = Photo(bytes);
+            using var filteredResponse = await client.PostAsync(new Uri("/api/match?k=10&efSearch=400&sameSex=true", UriKind.Relative), filteredContent);
+            var filtered = (await filteredResponse.Content.ReadFromJsonAsync<MatchResponse>())!.Faces[0];
+
+            Assert.Equal(HttpStatusCode.OK, filteredResponse.StatusCode);
+            Assert.False(plain.SameSexFiltered);
+            Assert.NotNull(plain.Estimate);
+            Assert.Equal(plain.Estimate, filtered.Estimate);
+            Assert.All(plain.Matches, m => Assert.NotNull(m.Estimate));
+            if (plain.Estimate!.Sex == "unknown")
+            {
+                Assert.False(filtered.SameSexFiltered);
+                continue;
+            }
+            Assert.True(filtered.SameSexFiltered);
+            Assert.Equal(10, filtered.Matches.Count);
+            Assert.All(filtered.Matches, m => Assert.Equal(plain.Estimate.Sex, m.Estimate!.Sex));
+            // the faces of the probe's sex keep their order; the others give way to farther faces of that sex
+            var same = plain.Matches.Where(m => m.Estimate!.Sex == plain.Estimate.Sex).Select(m => m.FaceId).ToList();
+            Assert.Equal(same, filtered.Matches.Take(same.Count).Select(m => m.FaceId));
+            if (same.Count < plain.Matches.Count)
+            {
+                mixed++;
+            }
+        }
+        Assert.True(mixed > 0, "no probe had a mixed list");
+    }
+
     [SharedDataFact("bugs/inputs")]
     public async Task PostMatch_Nothing_IsStored()
     {

@@ -454,6 +454,46 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     }
 
     [BrowserFact]
+    public async Task SameSexToggle_OnByDefault_TurnedOffShowsTheMixedList()
+    {
+        var app = await gallery.BrowserAsync();
+        var matcher = app.Factory.Services.GetRequiredService<MatchService>();
+        var ef = app.Factory.Services.GetRequiredService<LiveGallery>().Current.Parameters.DefaultEfSearch;
+        // a probe whose unfiltered top 10 mixes sexes, found with the service the page uses
+        var (probe, filtered, plain) = gallery.HeldBack.Select(p =>
+        {
+            var face = matcher.Analyze(File.ReadAllBytes(p.Path)).Faces[0];
+            var sex = matcher.EstimateAgeSex(face).Sex;
+            var all = matcher.SearchPeople(face.Descriptor, 10, ef, measureRecall: false);
+            var same = matcher.SearchPeople(face.Descriptor, 10, ef, measureRecall: false, sameSexAs: sex);
+            return (Probe: p, Filtered: same.People.Select(x => x.Person).ToList(), Plain: all.People.Select(x => x.Person).ToList());
+        }).First(t => !t.Filtered.SequenceEqual(t.Plain));
+        var page = await app.NewPageAsync();
+
+        await BrowserApp.RunAsync(page, nameof(SameSexToggle_OnByDefault_TurnedOffShowsTheMixedList), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, probe.Path);
+            var toggle = page.Locator("[data-testid=same-sex] input[type=checkbox]");
+            await Assertions.Expect(toggle).ToBeCheckedAsync();
+            await Assertions.Expect(page.Locator("[data-testid=same-sex-help]")).ToContainTextAsync("On by default");
+            await Assertions.Expect(page.Locator("[data-testid=probe-estimate]")).ToContainTextAsync("estimated");
+            var cards = page.Locator("[data-testid=match-card]");
+            await Assertions.Expect(cards).ToHaveCountAsync(filtered.Count);
+            Assert.Equal(string.Join('|', filtered), await cards.EvaluateAllAsync<string>("cs => cs.map(c => c.dataset.person).join('|')"));
+            await Assertions.Expect(page.Locator("[data-testid=match-estimate]").First).ToContainTextAsync("estimated");
+
+            await toggle.ClickAsync();
+            await Assertions.Expect(toggle).Not.ToBeCheckedAsync();
+            await page.WaitForFunctionAsync("want => [...document.querySelectorAll('[data-testid=match-card]')].map(c => c.dataset.person).join('|') === want", string.Join('|', plain));
+
+            // turned on again, the filtered list is back
+            await toggle.ClickAsync();
+            await page.WaitForFunctionAsync("want => [...document.querySelectorAll('[data-testid=match-card]')].map(c => c.dataset.person).join('|') === want", string.Join('|', filtered));
+        });
+    }
+
+    [BrowserFact]
     public async Task DropZone_RealDragOfAFile_ProducesCards_SameFileAgainSearchesAgain()
     {
         var app = await gallery.BrowserAsync();
