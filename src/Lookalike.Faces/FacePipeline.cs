@@ -5,6 +5,7 @@ using Lookalike.Faces.Detection;
 using Lookalike.Faces.Embedding;
 using Lookalike.Faces.Imaging;
 using Lookalike.Faces.Landmarks;
+using Lookalike.Faces.MobileFaceNet;
 
 namespace Lookalike.Faces;
 
@@ -54,6 +55,9 @@ public sealed class FacePipeline : IDisposable
     private readonly FaceLandmarker? _landmarker;
     private readonly IReadOnlyList<JitterSample> _jitter;
 
+    /// <summary>With <see cref="DescriptorModels.Fused"/>: the MobileFaceNet half (the dlib half is <see cref="_embedder"/>).</summary>
+    private readonly MobileFaceNetEmbedder? _second;
+
     /// <summary>Validates the options and loads both models (about a second; the embedding model is built from the weights or read from the cache).</summary>
     /// <param name="options">Pipeline options.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
@@ -70,16 +74,22 @@ public sealed class FacePipeline : IDisposable
         _jitter = options.Jitter >= 2 ? ChipJitter.Create(options.Jitter) : []; // as dlib: num_jitters ≤ 1 is no jitter
         try
         {
-            _embedder = new FaceEmbedder(options);
+            _embedder = options.Model == DescriptorModels.MobileFaceNet ? new MobileFaceNetEmbedder(options) : new FaceEmbedder(options);
+            _second = options.Model == DescriptorModels.Fused ? new MobileFaceNetEmbedder(options) : null;
             _landmarker = options.UseLandmarks ? new FaceLandmarker(options) : null;
         }
         catch
         {
             _detector.Dispose();
             _embedder?.Dispose();
+            _second?.Dispose();
             throw;
         }
-        Model = new ModelIdentity(_embedder.Name, _embedder.WeightsSha256, _embedder.Dimension);
+        Model = _second is null
+            ? new ModelIdentity(_embedder.Name, _embedder.WeightsSha256, _embedder.Dimension)
+            : new ModelIdentity($"fused(L2[{_embedder.Name}] ++ L2[{_second.Name}])",
+                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(_embedder.WeightsSha256 + _second.WeightsSha256))),
+                _embedder.Dimension + _second.Dimension);
     }
 
     /// <summary>
@@ -133,8 +143,8 @@ public sealed class FacePipeline : IDisposable
     /// <summary>The descriptor model's identity (name, weights SHA-256 and dimension of the embedder).</summary>
     public ModelIdentity Model { get; }
 
-    /// <summary>Length of every descriptor this pipeline produces, in floats: the embedder's <see cref="IFaceEmbedder.Dimension"/> (128 for the default model).</summary>
-    public int Dimension => _embedder.Dimension;
+    /// <summary>Length of every descriptor this pipeline produces, in floats: 128 (dlib, the default), 192 (mobilefacenet) or 320 (fused); <see cref="ModelIdentity.Dimension"/> of <see cref="Model"/>.</summary>
+    public int Dimension => Model.Dimension;
 
     /// <summary>The detector in use.</summary>
     public IFaceDetector Detector => _detector;
@@ -204,20 +214,25 @@ public sealed class FacePipeline : IDisposable
     /// </summary>
     private AnalyzedFace[] Describe(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces, ref long landmarkTicks, ref long alignTicks, ref long embedTicks)
     {
-        var dim = _embedder.Dimension;
+        var dim = Dimension;
         var result = new AnalyzedFace[faces.Count];
         var thumbs = new byte[faces.Count][];
         var chips = new List<byte[]>(_jitter.Count == 0 ? faces.Count : _jitter.Count);
+        var arcChips = _second is null ? null : new List<byte[]>(faces.Count);
         float[] descriptors;
         if (_jitter.Count == 0)
         {
             var t0 = Stopwatch.GetTimestamp();
             for (var i = 0; i < faces.Count; i++)
             {
-                thumbs[i] = FaceAligner.Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks));
+                thumbs[i] = Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks, arcChips));
             }
             var t1 = Stopwatch.GetTimestamp();
             descriptors = _embedder.Embed(chips);
+            if (_second is not null)
+            {
+                descriptors = Fuse(descriptors, _embedder.Dimension, _second.Embed(arcChips!), _second.Dimension);
+            }
             alignTicks += t1 - t0;
             embedTicks += Stopwatch.GetTimestamp() - t1;
         }
@@ -228,7 +243,7 @@ public sealed class FacePipeline : IDisposable
             {
                 var t0 = Stopwatch.GetTimestamp();
                 chips.Clear();
-                thumbs[i] = FaceAligner.Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks));
+                thumbs[i] = Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks));
                 var t1 = Stopwatch.GetTimestamp();
                 _embedder.EmbedMean(chips, _jitter.Count).CopyTo(descriptors.AsSpan(i * dim));
                 alignTicks += t1 - t0;
@@ -262,7 +277,7 @@ public sealed class FacePipeline : IDisposable
     /// When given, receives the chips the descriptor is computed from: the plain chip without jitter (the embedder adds
     /// its mirror when <see cref="FaceOptions.FlipAverage"/> is set), or the <see cref="JitterCount"/> jittered chips.
     /// </param>
-    /// <returns>The plain chip: row-major [150, 150, 3] RGB bytes (<see cref="FaceAligner.ChipSize"/>).</returns>
+    /// <returns>The plain chip: row-major [150, 150, 3] RGB bytes (<see cref="FaceAligner.ChipSize"/>), or with <see cref="DescriptorModels.MobileFaceNet"/> the [112, 112, 3] ArcFace chip.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> or <paramref name="face"/> is null.</exception>
     public byte[] Chip(RgbImage image, DetectedFace face, ICollection<byte[]>? networkInputs = null)
     {
@@ -285,7 +300,7 @@ public sealed class FacePipeline : IDisposable
     /// The plain chip of a face (returned: thumbnails, evaluation) and the chips its descriptor is computed from (added
     /// to <paramref name="network"/>: the plain chip, or the <see cref="FaceOptions.Jitter"/> jittered chips).
     /// </summary>
-    private byte[] Chips(RgbImage image, DetectedFace face, ICollection<byte[]>? network, ref long landmarkTicks)
+    private byte[] Chips(RgbImage image, DetectedFace face, ICollection<byte[]>? network, ref long landmarkTicks, ICollection<byte[]>? arcFace = null)
     {
         if (_landmarker is null)
         {
@@ -296,9 +311,41 @@ public sealed class FacePipeline : IDisposable
         var t = Stopwatch.GetTimestamp();
         var landmarks = _landmarker.Detect(image, face);
         landmarkTicks += Stopwatch.GetTimestamp() - t;
-        var chip = _aligner.AlignDlib(image, landmarks);
+        arcFace?.Add(_aligner.AlignArcFace(image, landmarks));
+        var chip = _embedder.ChipSize == FaceAligner.ArcFaceChipSize ? _aligner.AlignArcFace(image, landmarks) : _aligner.AlignDlib(image, landmarks);
         AddNetworkInputs(network, chip, () => _aligner.AlignDlibJittered(image, landmarks, _jitter));
         return chip;
+    }
+
+    /// <summary>The 112×112 JPEG thumbnail of a chip: the dlib 150×150 chip scaled down, or the 112×112 ArcFace chip as it is.</summary>
+    private static byte[] Thumbnail(byte[] chip) =>
+        chip.Length == FaceAligner.ArcFaceChipSize * FaceAligner.ArcFaceChipSize * 3
+            ? JpegEncoder.Encode(chip, FaceAligner.ArcFaceChipSize, FaceAligner.ArcFaceChipSize, 85)
+            : FaceAligner.Thumbnail(chip);
+
+    /// <summary>
+    /// The fused descriptor (<see cref="DescriptorModels.Fused"/>): per face, the L2-normalised first descriptor
+    /// followed by the L2-normalised second, the whole re-normalised to unit length.
+    /// </summary>
+    /// <param name="a">Row-major [n, <paramref name="da"/>].</param>
+    /// <param name="da">Length of one descriptor of <paramref name="a"/>.</param>
+    /// <param name="b">Row-major [n, <paramref name="db"/>].</param>
+    /// <param name="db">Length of one descriptor of <paramref name="b"/>.</param>
+    /// <returns>Row-major [n, da + db].</returns>
+    internal static float[] Fuse(float[] a, int da, float[] b, int db)
+    {
+        var n = a.Length / da;
+        var result = new float[n * (da + db)];
+        for (var i = 0; i < n; i++)
+        {
+            var row = result.AsSpan(i * (da + db), da + db);
+            a.AsSpan(i * da, da).CopyTo(row);
+            b.AsSpan(i * db, db).CopyTo(row[da..]);
+            MobileFaceNetEmbedder.Normalize(row[..da]);
+            MobileFaceNetEmbedder.Normalize(row[da..]);
+            MobileFaceNetEmbedder.Normalize(row);
+        }
+        return result;
     }
 
     private void AddNetworkInputs(ICollection<byte[]>? network, byte[] plain, Func<IReadOnlyList<byte[]>> jittered)
@@ -339,6 +386,7 @@ public sealed class FacePipeline : IDisposable
     {
         _detector.Dispose();
         _embedder.Dispose();
+        _second?.Dispose();
         _landmarker?.Dispose();
     }
 
