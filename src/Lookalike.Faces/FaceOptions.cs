@@ -103,9 +103,9 @@ public sealed class FaceOptions
     /// <exception cref="ArgumentException"><see cref="Model"/> needs an option that is off (landmarks) or on (jitter).</exception>
     public void Validate()
     {
-        if (!DescriptorModels.All.Contains(Model))
+        if (!DescriptorModels.IsKnown(Model))
         {
-            throw new ArgumentOutOfRangeException(nameof(Model), Model, $"Lookalike:Faces:Model must be one of {string.Join(", ", DescriptorModels.All)}.");
+            throw new ArgumentOutOfRangeException(nameof(Model), Model, DescriptorModels.UnknownMessage);
         }
         if (Model != DescriptorModels.Dlib && !UseLandmarks)
         {
@@ -146,4 +146,11 @@ public static class DescriptorModels
 
     /// <summary>The three names, in this order.</summary>
     public static IReadOnlyList<string> All { get; } = [Dlib, MobileFaceNet, Fused];
+
+    /// <summary>The error for any other value of <c>Lookalike:Faces:Model</c>; names the allowed values.</summary>
+    public const string UnknownMessage = "Lookalike:Faces:Model must be 'dlib', 'mobilefacenet' or 'fused'.";
+
+    /// <summary>true when <paramref name="model"/> is one of <see cref="All"/> (exact, lower case).</summary>
+    /// <param name="model">A configured value; null is not known.</param>
+    public static bool IsKnown(string? model) => model is not null && All.Contains(model, StringComparer.Ordinal);
 }

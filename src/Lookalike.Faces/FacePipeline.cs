@@ -11,7 +11,7 @@ namespace Lookalike.Faces;
 
 /// <summary>A face of an analysed photo: its detection, its descriptor and a 112×112 JPEG thumbnail of the aligned chip.</summary>
 /// <param name="Detection">Box, keypoints and score in source-image pixels.</param>
-/// <param name="Descriptor">float[<see cref="IFaceEmbedder.Dimension"/>] (128 for the default dlib model), compared by Euclidean distance (same person below about 0.6); norm about 1, not normalised.</param>
+/// <param name="Descriptor">float[<see cref="FacePipeline.Dimension"/>] (128 for the default dlib model, 192 for MobileFaceNet, 320 fused), compared by Euclidean distance (dlib: same person below about 0.6); dlib's has norm about 1, not normalised; MobileFaceNet's and the fused one have unit length.</param>
 /// <param name="ThumbnailJpeg">JPEG bytes of the aligned chip scaled to 112×112.</param>
 public sealed record AnalyzedFace(DetectedFace Detection, float[] Descriptor, byte[] ThumbnailJpeg);
 
@@ -149,8 +149,11 @@ public sealed class FacePipeline : IDisposable
     /// <summary>The detector in use.</summary>
     public IFaceDetector Detector => _detector;
 
-    /// <summary>The descriptor network in use.</summary>
+    /// <summary>The descriptor network in use (with <see cref="DescriptorModels.Fused"/>: the dlib half; the MobileFaceNet half is <see cref="SecondEmbedder"/>).</summary>
     public IFaceEmbedder Embedder => _embedder;
+
+    /// <summary>With <see cref="DescriptorModels.Fused"/>: the MobileFaceNet network whose descriptor is appended to <see cref="Embedder"/>'s (see <see cref="Fuse"/>); null otherwise.</summary>
+    public IFaceEmbedder? SecondEmbedder => _second;
 
     /// <summary>Analyses one photo: every face with its descriptor and thumbnail.</summary>
     /// <param name="file">The complete file bytes (format sniffed from the content).</param>
@@ -198,7 +201,7 @@ public sealed class FacePipeline : IDisposable
 
     /// <summary>Aligns and embeds a batch of faces in one network run (batch 16 or so is the efficient size for imports).</summary>
     /// <param name="faces">Pairs of a photo and one of its detections.</param>
-    /// <returns>One <see cref="AnalyzedFace"/> per input, in input order, each with a float[128] descriptor and a 112×112 JPEG thumbnail.</returns>
+    /// <returns>One <see cref="AnalyzedFace"/> per input, in input order, each with a float[<see cref="Dimension"/>] descriptor and a 112×112 JPEG thumbnail.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="faces"/> is null.</exception>
     /// <remarks>Descriptors are returned unscreened: check each with <see cref="DescriptorCheck"/> before storing it.</remarks>
     public IReadOnlyList<AnalyzedFace> EmbedFaces(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces)
@@ -325,15 +328,26 @@ public sealed class FacePipeline : IDisposable
 
     /// <summary>
     /// The fused descriptor (<see cref="DescriptorModels.Fused"/>): per face, the L2-normalised first descriptor
-    /// followed by the L2-normalised second, the whole re-normalised to unit length.
+    /// followed by the L2-normalised second, the whole re-normalised to unit length (so each half weighs 1/√2). A
+    /// half whose norm is zero or not finite is left as it is (and <see cref="DescriptorCheck"/> screens the result).
     /// </summary>
-    /// <param name="a">Row-major [n, <paramref name="da"/>].</param>
-    /// <param name="da">Length of one descriptor of <paramref name="a"/>.</param>
-    /// <param name="b">Row-major [n, <paramref name="db"/>].</param>
-    /// <param name="db">Length of one descriptor of <paramref name="b"/>.</param>
-    /// <returns>Row-major [n, da + db].</returns>
-    internal static float[] Fuse(float[] a, int da, float[] b, int db)
+    /// <param name="a">Row-major [n, <paramref name="da"/>] descriptors (e.g. dlib's, 128-D).</param>
+    /// <param name="da">Length of one descriptor of <paramref name="a"/>, ≥ 1.</param>
+    /// <param name="b">Row-major [n, <paramref name="db"/>] descriptors of the same n faces (e.g. MobileFaceNet's, 192-D).</param>
+    /// <param name="db">Length of one descriptor of <paramref name="b"/>, ≥ 1.</param>
+    /// <returns>Row-major [n, da + db], each row of unit length.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> or <paramref name="b"/> is null.</exception>
+    /// <exception cref="ArgumentException">The arrays do not hold the same number of whole descriptors.</exception>
+    public static float[] Fuse(float[] a, int da, float[] b, int db)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentOutOfRangeException.ThrowIfLessThan(da, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(db, 1);
+        if (a.Length % da != 0 || b.Length % db != 0 || a.Length / da != b.Length / db)
+        {
+            throw new ArgumentException($"{a.Length} floats of {da}-D and {b.Length} floats of {db}-D are not the same number of descriptors.", nameof(b));
+        }
         var n = a.Length / da;
         var result = new float[n * (da + db)];
         for (var i = 0; i < n; i++)
@@ -341,9 +355,9 @@ public sealed class FacePipeline : IDisposable
             var row = result.AsSpan(i * (da + db), da + db);
             a.AsSpan(i * da, da).CopyTo(row);
             b.AsSpan(i * db, db).CopyTo(row[da..]);
-            MobileFaceNetEmbedder.Normalize(row[..da]);
-            MobileFaceNetEmbedder.Normalize(row[da..]);
-            MobileFaceNetEmbedder.Normalize(row);
+            ChipEmbedderModel.Normalize(row[..da]);
+            ChipEmbedderModel.Normalize(row[da..]);
+            ChipEmbedderModel.Normalize(row);
         }
         return result;
     }
