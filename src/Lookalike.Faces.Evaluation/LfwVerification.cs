@@ -15,7 +15,7 @@ namespace Lookalike.Faces.Evaluation;
 /// box centre is nearest the image centre is used. Rank-1: every image of a person with ≥ 2 images is a probe against
 /// all the other such images. Not thread-safe (one run at a time); runs sequentially, the network batched by 16.
 /// </remarks>
-public sealed class LfwVerification
+public sealed partial class LfwVerification
 {
     /// <summary>dlib's same-person threshold on the Euclidean distance.</summary>
     public const double FixedThreshold = 0.6;
@@ -52,38 +52,7 @@ public sealed class LfwVerification
         ArgumentNullException.ThrowIfNull(lfwDirectory);
         var watch = Stopwatch.StartNew();
         var pairs = ReadPairs(pairsFile ?? Path.Combine(lfwDirectory, "pairs_folds1-8.txt"));
-
-        // Images: both sides of every pair plus every image of every person with ≥ 2 images.
-        var images = new List<string>();
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        int Add(string key)
-        {
-            if (!index.TryGetValue(key, out var i))
-            {
-                i = images.Count;
-                index[key] = i;
-                images.Add(key);
-            }
-            return i;
-        }
-        var pairIndex = pairs.Select(p => (A: Add(Key(p.NameA, p.NumberA)), B: Add(Key(p.NameB, p.NumberB)), p.Same, p.Fold)).ToArray();
-        var probes = new List<int>();
-        var person = new Dictionary<int, string>();
-        foreach (var dir in Directory.GetDirectories(lfwDirectory).Order(StringComparer.Ordinal))
-        {
-            var files = Directory.GetFiles(dir, "*.jpg").Order(StringComparer.Ordinal).ToArray();
-            if (files.Length < 2)
-            {
-                continue;
-            }
-            var name = Path.GetFileName(dir);
-            foreach (var f in files)
-            {
-                var i = Add(Path.GetFileNameWithoutExtension(f));
-                probes.Add(i);
-                person[i] = name;
-            }
-        }
+        var (images, pairIndex, probes, person) = ImageSet(lfwDirectory, pairs);
 
         // Chips per image for each alignment; descriptors plain and flip-averaged.
         var own = _pipeline.Options.UseLandmarks ? "dlib-5pt" : "blazeface-5pt";
@@ -207,6 +176,45 @@ public sealed class LfwVerification
         return new LfwReport(pairs.Count, images.Count, (double)noFace / images.Count, (double)multiFace / images.Count, probes.Count,
             FixedThreshold, own, variants, watch.Elapsed);
     }
+
+    /// <summary>Images: both sides of every pair plus every image of every person with ≥ 2 images (the rank-1 probes).</summary>
+    private static (List<string> Images, (int A, int B, bool Same, int Fold)[] PairIndex, List<int> Probes, Dictionary<int, string> Person) ImageSet(string lfwDirectory, List<Pair> pairs)
+    {
+        var images = new List<string>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Add(string key)
+        {
+            if (!index.TryGetValue(key, out var i))
+            {
+                i = images.Count;
+                index[key] = i;
+                images.Add(key);
+            }
+            return i;
+        }
+        var pairIndex = pairs.Select(p => (A: Add(Key(p.NameA, p.NumberA)), B: Add(Key(p.NameB, p.NumberB)), p.Same, p.Fold)).ToArray();
+        var probes = new List<int>();
+        var person = new Dictionary<int, string>();
+        foreach (var dir in Directory.GetDirectories(lfwDirectory).Order(StringComparer.Ordinal))
+        {
+            var files = Directory.GetFiles(dir, "*.jpg").Order(StringComparer.Ordinal).ToArray();
+            if (files.Length < 2)
+            {
+                continue;
+            }
+            var name = Path.GetFileName(dir);
+            foreach (var f in files)
+            {
+                var i = Add(Path.GetFileNameWithoutExtension(f));
+                probes.Add(i);
+                person[i] = name;
+            }
+        }
+        return (images, pairIndex, probes, person);
+    }
+
+    /// <summary>The path of an image key <c>Name_NNNN</c>.</summary>
+    private static string ImagePath(string lfwDirectory, string key) => Path.Combine(lfwDirectory, key[..key.LastIndexOf('_')], key + ".jpg");
 
     private static LfwVariantResult Score(string name, float[] descriptors, int n, (int A, int B, bool Same, int Fold)[] pairs, List<int> probes, Dictionary<int, string> person)
     {

@@ -90,10 +90,31 @@ public sealed class FaceOptions
     /// <summary>Folder where the built embedding ONNX model is cached, keyed by the weights' SHA-256. null (default): build in memory at every start (about a second).</summary>
     public string? CacheDirectory { get; set; }
 
+    /// <summary>
+    /// The descriptor model (<c>Lookalike:Faces:Model</c>): <c>dlib</c> (default; ResNet-34, 128-D on the dlib 150×150
+    /// chip), <c>mobilefacenet</c> (192-D, L2-normalised, on the 112×112 ArcFace chip) or <c>fused</c> (both descriptors
+    /// L2-normalised, concatenated and re-normalised: 320-D). The two others need <see cref="UseLandmarks"/> (the ArcFace
+    /// template is fitted to the 68 landmarks) and no <see cref="Jitter"/>. Part of the store's model identity.
+    /// </summary>
+    public string Model { get; set; } = DescriptorModels.Dlib;
+
     /// <summary>Checks every value and throws on the first that is out of range.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A limit is zero, negative or inconsistent.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is zero, negative or inconsistent, or <see cref="Model"/> is not one of the three names.</exception>
+    /// <exception cref="ArgumentException"><see cref="Model"/> needs an option that is off (landmarks) or on (jitter).</exception>
     public void Validate()
     {
+        if (!DescriptorModels.IsKnown(Model))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Model), Model, DescriptorModels.UnknownMessage);
+        }
+        if (Model != DescriptorModels.Dlib && !UseLandmarks)
+        {
+            throw new ArgumentException($"Lookalike:Faces:Model = {Model} needs UseLandmarks (the ArcFace chip is fitted to the 68 landmarks).", nameof(Model));
+        }
+        if (Model != DescriptorModels.Dlib && Jitter >= 2)
+        {
+            throw new ArgumentException($"Lookalike:Faces:Model = {Model} does not support Jitter (only dlib does).", nameof(Model));
+        }
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxFileBytes, 0, nameof(MaxFileBytes));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxMegapixels, 0, nameof(MaxMegapixels));
         if (DecodeBudgetMegapixels is { } budget)
@@ -109,4 +130,27 @@ public sealed class FaceOptions
         ArgumentOutOfRangeException.ThrowIfNegative(Jitter, nameof(Jitter));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Jitter, Alignment.ChipJitter.MaxCount, nameof(Jitter));
     }
+}
+
+/// <summary>The names of <see cref="FaceOptions.Model"/>.</summary>
+public static class DescriptorModels
+{
+    /// <summary>dlib ResNet-34, 128-D (the default).</summary>
+    public const string Dlib = "dlib";
+
+    /// <summary>MobileFaceNet, 192-D.</summary>
+    public const string MobileFaceNet = "mobilefacenet";
+
+    /// <summary>dlib and MobileFaceNet concatenated, 320-D.</summary>
+    public const string Fused = "fused";
+
+    /// <summary>The three names, in this order.</summary>
+    public static IReadOnlyList<string> All { get; } = [Dlib, MobileFaceNet, Fused];
+
+    /// <summary>The error for any other value of <c>Lookalike:Faces:Model</c>; names the allowed values.</summary>
+    public const string UnknownMessage = "Lookalike:Faces:Model must be 'dlib', 'mobilefacenet' or 'fused'.";
+
+    /// <summary>true when <paramref name="model"/> is one of <see cref="All"/> (exact, lower case).</summary>
+    /// <param name="model">A configured value; null is not known.</param>
+    public static bool IsKnown(string? model) => model is not null && All.Contains(model, StringComparer.Ordinal);
 }

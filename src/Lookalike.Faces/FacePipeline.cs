@@ -5,12 +5,13 @@ using Lookalike.Faces.Detection;
 using Lookalike.Faces.Embedding;
 using Lookalike.Faces.Imaging;
 using Lookalike.Faces.Landmarks;
+using Lookalike.Faces.MobileFaceNet;
 
 namespace Lookalike.Faces;
 
 /// <summary>A face of an analysed photo: its detection, its descriptor and a 112×112 JPEG thumbnail of the aligned chip.</summary>
 /// <param name="Detection">Box, keypoints and score in source-image pixels.</param>
-/// <param name="Descriptor">float[<see cref="IFaceEmbedder.Dimension"/>] (128 for the default dlib model), compared by Euclidean distance (same person below about 0.6); norm about 1, not normalised.</param>
+/// <param name="Descriptor">float[<see cref="FacePipeline.Dimension"/>] (128 for the default dlib model, 192 for MobileFaceNet, 320 fused), compared by Euclidean distance (dlib: same person below about 0.6); dlib's has norm about 1, not normalised; MobileFaceNet's and the fused one have unit length.</param>
 /// <param name="ThumbnailJpeg">JPEG bytes of the aligned chip scaled to 112×112.</param>
 public sealed record AnalyzedFace(DetectedFace Detection, float[] Descriptor, byte[] ThumbnailJpeg);
 
@@ -54,6 +55,9 @@ public sealed class FacePipeline : IDisposable
     private readonly FaceLandmarker? _landmarker;
     private readonly IReadOnlyList<JitterSample> _jitter;
 
+    /// <summary>With <see cref="DescriptorModels.Fused"/>: the MobileFaceNet half (the dlib half is <see cref="_embedder"/>).</summary>
+    private readonly MobileFaceNetEmbedder? _second;
+
     /// <summary>Validates the options and loads both models (about a second; the embedding model is built from the weights or read from the cache).</summary>
     /// <param name="options">Pipeline options.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
@@ -70,16 +74,22 @@ public sealed class FacePipeline : IDisposable
         _jitter = options.Jitter >= 2 ? ChipJitter.Create(options.Jitter) : []; // as dlib: num_jitters ≤ 1 is no jitter
         try
         {
-            _embedder = new FaceEmbedder(options);
+            _embedder = options.Model == DescriptorModels.MobileFaceNet ? new MobileFaceNetEmbedder(options) : new FaceEmbedder(options);
+            _second = options.Model == DescriptorModels.Fused ? new MobileFaceNetEmbedder(options) : null;
             _landmarker = options.UseLandmarks ? new FaceLandmarker(options) : null;
         }
         catch
         {
             _detector.Dispose();
             _embedder?.Dispose();
+            _second?.Dispose();
             throw;
         }
-        Model = new ModelIdentity(_embedder.Name, _embedder.WeightsSha256, _embedder.Dimension);
+        Model = _second is null
+            ? new ModelIdentity(_embedder.Name, _embedder.WeightsSha256, _embedder.Dimension)
+            : new ModelIdentity($"fused(L2[{_embedder.Name}] ++ L2[{_second.Name}])",
+                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(_embedder.WeightsSha256 + _second.WeightsSha256))),
+                _embedder.Dimension + _second.Dimension);
     }
 
     /// <summary>
@@ -133,14 +143,17 @@ public sealed class FacePipeline : IDisposable
     /// <summary>The descriptor model's identity (name, weights SHA-256 and dimension of the embedder).</summary>
     public ModelIdentity Model { get; }
 
-    /// <summary>Length of every descriptor this pipeline produces, in floats: the embedder's <see cref="IFaceEmbedder.Dimension"/> (128 for the default model).</summary>
-    public int Dimension => _embedder.Dimension;
+    /// <summary>Length of every descriptor this pipeline produces, in floats: 128 (dlib, the default), 192 (mobilefacenet) or 320 (fused); <see cref="ModelIdentity.Dimension"/> of <see cref="Model"/>.</summary>
+    public int Dimension => Model.Dimension;
 
     /// <summary>The detector in use.</summary>
     public IFaceDetector Detector => _detector;
 
-    /// <summary>The descriptor network in use.</summary>
+    /// <summary>The descriptor network in use (with <see cref="DescriptorModels.Fused"/>: the dlib half; the MobileFaceNet half is <see cref="SecondEmbedder"/>).</summary>
     public IFaceEmbedder Embedder => _embedder;
+
+    /// <summary>With <see cref="DescriptorModels.Fused"/>: the MobileFaceNet network whose descriptor is appended to <see cref="Embedder"/>'s (see <see cref="Fuse"/>); null otherwise.</summary>
+    public IFaceEmbedder? SecondEmbedder => _second;
 
     /// <summary>Analyses one photo: every face with its descriptor and thumbnail.</summary>
     /// <param name="file">The complete file bytes (format sniffed from the content).</param>
@@ -188,7 +201,7 @@ public sealed class FacePipeline : IDisposable
 
     /// <summary>Aligns and embeds a batch of faces in one network run (batch 16 or so is the efficient size for imports).</summary>
     /// <param name="faces">Pairs of a photo and one of its detections.</param>
-    /// <returns>One <see cref="AnalyzedFace"/> per input, in input order, each with a float[128] descriptor and a 112×112 JPEG thumbnail.</returns>
+    /// <returns>One <see cref="AnalyzedFace"/> per input, in input order, each with a float[<see cref="Dimension"/>] descriptor and a 112×112 JPEG thumbnail.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="faces"/> is null.</exception>
     /// <remarks>Descriptors are returned unscreened: check each with <see cref="DescriptorCheck"/> before storing it.</remarks>
     public IReadOnlyList<AnalyzedFace> EmbedFaces(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces)
@@ -204,20 +217,25 @@ public sealed class FacePipeline : IDisposable
     /// </summary>
     private AnalyzedFace[] Describe(IReadOnlyList<(RgbImage Image, DetectedFace Face)> faces, ref long landmarkTicks, ref long alignTicks, ref long embedTicks)
     {
-        var dim = _embedder.Dimension;
+        var dim = Dimension;
         var result = new AnalyzedFace[faces.Count];
         var thumbs = new byte[faces.Count][];
         var chips = new List<byte[]>(_jitter.Count == 0 ? faces.Count : _jitter.Count);
+        var arcChips = _second is null ? null : new List<byte[]>(faces.Count);
         float[] descriptors;
         if (_jitter.Count == 0)
         {
             var t0 = Stopwatch.GetTimestamp();
             for (var i = 0; i < faces.Count; i++)
             {
-                thumbs[i] = FaceAligner.Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks));
+                thumbs[i] = Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks, arcChips));
             }
             var t1 = Stopwatch.GetTimestamp();
             descriptors = _embedder.Embed(chips);
+            if (_second is not null)
+            {
+                descriptors = Fuse(descriptors, _embedder.Dimension, _second.Embed(arcChips!), _second.Dimension);
+            }
             alignTicks += t1 - t0;
             embedTicks += Stopwatch.GetTimestamp() - t1;
         }
@@ -228,7 +246,7 @@ public sealed class FacePipeline : IDisposable
             {
                 var t0 = Stopwatch.GetTimestamp();
                 chips.Clear();
-                thumbs[i] = FaceAligner.Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks));
+                thumbs[i] = Thumbnail(Chips(faces[i].Image, faces[i].Face, chips, ref landmarkTicks));
                 var t1 = Stopwatch.GetTimestamp();
                 _embedder.EmbedMean(chips, _jitter.Count).CopyTo(descriptors.AsSpan(i * dim));
                 alignTicks += t1 - t0;
@@ -262,7 +280,7 @@ public sealed class FacePipeline : IDisposable
     /// When given, receives the chips the descriptor is computed from: the plain chip without jitter (the embedder adds
     /// its mirror when <see cref="FaceOptions.FlipAverage"/> is set), or the <see cref="JitterCount"/> jittered chips.
     /// </param>
-    /// <returns>The plain chip: row-major [150, 150, 3] RGB bytes (<see cref="FaceAligner.ChipSize"/>).</returns>
+    /// <returns>The plain chip: row-major [150, 150, 3] RGB bytes (<see cref="FaceAligner.ChipSize"/>), or with <see cref="DescriptorModels.MobileFaceNet"/> the [112, 112, 3] ArcFace chip.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> or <paramref name="face"/> is null.</exception>
     public byte[] Chip(RgbImage image, DetectedFace face, ICollection<byte[]>? networkInputs = null)
     {
@@ -285,7 +303,7 @@ public sealed class FacePipeline : IDisposable
     /// The plain chip of a face (returned: thumbnails, evaluation) and the chips its descriptor is computed from (added
     /// to <paramref name="network"/>: the plain chip, or the <see cref="FaceOptions.Jitter"/> jittered chips).
     /// </summary>
-    private byte[] Chips(RgbImage image, DetectedFace face, ICollection<byte[]>? network, ref long landmarkTicks)
+    private byte[] Chips(RgbImage image, DetectedFace face, ICollection<byte[]>? network, ref long landmarkTicks, ICollection<byte[]>? arcFace = null)
     {
         if (_landmarker is null)
         {
@@ -296,9 +314,52 @@ public sealed class FacePipeline : IDisposable
         var t = Stopwatch.GetTimestamp();
         var landmarks = _landmarker.Detect(image, face);
         landmarkTicks += Stopwatch.GetTimestamp() - t;
-        var chip = _aligner.AlignDlib(image, landmarks);
+        arcFace?.Add(_aligner.AlignArcFace(image, landmarks));
+        var chip = _embedder.ChipSize == FaceAligner.ArcFaceChipSize ? _aligner.AlignArcFace(image, landmarks) : _aligner.AlignDlib(image, landmarks);
         AddNetworkInputs(network, chip, () => _aligner.AlignDlibJittered(image, landmarks, _jitter));
         return chip;
+    }
+
+    /// <summary>The 112×112 JPEG thumbnail of a chip: the dlib 150×150 chip scaled down, or the 112×112 ArcFace chip as it is.</summary>
+    private static byte[] Thumbnail(byte[] chip) =>
+        chip.Length == FaceAligner.ArcFaceChipSize * FaceAligner.ArcFaceChipSize * 3
+            ? JpegEncoder.Encode(chip, FaceAligner.ArcFaceChipSize, FaceAligner.ArcFaceChipSize, 85)
+            : FaceAligner.Thumbnail(chip);
+
+    /// <summary>
+    /// The fused descriptor (<see cref="DescriptorModels.Fused"/>): per face, the L2-normalised first descriptor
+    /// followed by the L2-normalised second, the whole re-normalised to unit length (so each half weighs 1/√2). A
+    /// half whose norm is zero or not finite is left as it is (and <see cref="DescriptorCheck"/> screens the result).
+    /// </summary>
+    /// <param name="a">Row-major [n, <paramref name="da"/>] descriptors (e.g. dlib's, 128-D).</param>
+    /// <param name="da">Length of one descriptor of <paramref name="a"/>, ≥ 1.</param>
+    /// <param name="b">Row-major [n, <paramref name="db"/>] descriptors of the same n faces (e.g. MobileFaceNet's, 192-D).</param>
+    /// <param name="db">Length of one descriptor of <paramref name="b"/>, ≥ 1.</param>
+    /// <returns>Row-major [n, da + db], each row of unit length.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> or <paramref name="b"/> is null.</exception>
+    /// <exception cref="ArgumentException">The arrays do not hold the same number of whole descriptors.</exception>
+    public static float[] Fuse(float[] a, int da, float[] b, int db)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentOutOfRangeException.ThrowIfLessThan(da, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(db, 1);
+        if (a.Length % da != 0 || b.Length % db != 0 || a.Length / da != b.Length / db)
+        {
+            throw new ArgumentException($"{a.Length} floats of {da}-D and {b.Length} floats of {db}-D are not the same number of descriptors.", nameof(b));
+        }
+        var n = a.Length / da;
+        var result = new float[n * (da + db)];
+        for (var i = 0; i < n; i++)
+        {
+            var row = result.AsSpan(i * (da + db), da + db);
+            a.AsSpan(i * da, da).CopyTo(row);
+            b.AsSpan(i * db, db).CopyTo(row[da..]);
+            ChipEmbedderModel.Normalize(row[..da]);
+            ChipEmbedderModel.Normalize(row[da..]);
+            ChipEmbedderModel.Normalize(row);
+        }
+        return result;
     }
 
     private void AddNetworkInputs(ICollection<byte[]>? network, byte[] plain, Func<IReadOnlyList<byte[]>> jittered)
@@ -339,6 +400,7 @@ public sealed class FacePipeline : IDisposable
     {
         _detector.Dispose();
         _embedder.Dispose();
+        _second?.Dispose();
         _landmarker?.Dispose();
     }
 

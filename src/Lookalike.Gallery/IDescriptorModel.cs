@@ -17,4 +17,7 @@ public interface IDescriptorModel
 
     /// <summary>Descriptor length, from the model at run time.</summary>
     int Dimension { get; }
+
+    /// <summary>The configured model choice (<c>Lookalike:Faces:Model</c>): <c>dlib</c>, <c>mobilefacenet</c> or <c>fused</c>, shown by the API and the UI.</summary>
+    string Choice { get; }
 }

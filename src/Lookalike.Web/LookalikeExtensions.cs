@@ -18,7 +18,9 @@ public static class LookalikeExtensions
     /// <summary>The face pipeline and its descriptor model, then the gallery layer (options, store, live index, importer, matcher; all singletons).</summary>
     public static IServiceCollection AddLookalikeGallery(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<FaceOptions>().Bind(configuration.GetSection("Lookalike:Faces"));
+        services.AddOptions<FaceOptions>().Bind(configuration.GetSection("Lookalike:Faces"))
+            .Validate(o => DescriptorModels.IsKnown(o.Model), DescriptorModels.UnknownMessage)
+            .ValidateOnStart();
         services.AddSingleton(sp => new FacePipeline(sp.GetRequiredService<IOptions<FaceOptions>>().Value));
         services.AddSingleton(sp => new Lookalike.Faces.AgeGender.ChipAgeGenderEstimator(sp.GetRequiredService<IOptions<FaceOptions>>().Value));
         services.AddSingleton<IDescriptorModel, PipelineDescriptorModel>();

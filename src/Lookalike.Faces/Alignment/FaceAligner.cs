@@ -254,19 +254,22 @@ public sealed class FaceAligner
     /// <summary>The 68-point indices of dlib's 5 points: eye on the image's right (outer, inner), eye on the image's left (outer, inner), nose base.</summary>
     private static readonly int[] DlibFiveFrom68 = [45, 42, 36, 39, 33];
 
-    /// <summary>The fallback chip when no face was found: the centred square of side 0.6 × the shorter image side, scaled to 150×150 (for pre-aligned datasets such as LFW).</summary>
+    /// <summary>The fallback chip when no face was found: the centred square of side 0.6 × the shorter image side, scaled to <paramref name="size"/>×<paramref name="size"/> (for pre-aligned datasets such as LFW).</summary>
     /// <param name="image">The upright photo.</param>
-    /// <returns>The chip: row-major [150, 150, 3] RGB bytes.</returns>
+    /// <param name="size">Chip side in pixels: <see cref="ChipSize"/> (150, dlib; default) or <see cref="ArcFaceChipSize"/> (112, MobileFaceNet).</param>
+    /// <returns>The chip: row-major [size, size, 3] RGB bytes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> is null.</exception>
-    public byte[] AlignCentred(RgbImage image)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is below 1.</exception>
+    public byte[] AlignCentred(RgbImage image, int size = ChipSize)
     {
         ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         var side = 0.6f * Math.Min(image.Width, image.Height);
-        var scale = ChipSize / side;
+        var scale = size / side;
         var cx = (image.Width / 2f) - 0.5f;
         var cy = (image.Height / 2f) - 0.5f;
-        var t = new SimilarityTransform(scale, 0, ((ChipSize - 1) / 2f) - (scale * cx), ((ChipSize - 1) / 2f) - (scale * cy));
-        return Warp(image, t, ChipSize);
+        var t = new SimilarityTransform(scale, 0, ((size - 1) / 2f) - (scale * cx), ((size - 1) / 2f) - (scale * cy));
+        return Warp(image, t, size);
     }
 
     /// <summary>The mirror image (left ↔ right) of a chip.</summary>

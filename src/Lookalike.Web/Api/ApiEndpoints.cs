@@ -62,7 +62,17 @@ public sealed record PersonFaceDto(long FaceId, long PhotoId, string Source, str
 public sealed record StatsDto(int People, int Photos, int Imported, int Skipped, int Faces, string? Model, string? ModelSha256,
     string IndexState, string IndexMessage, int IndexCount, int M, int EfConstruction, int EfSearch, IReadOnlyList<int> LayerCounts,
     long IndexMemoryBytes, bool LoadedFromFile, double BuildSeconds, int Loads, int Rebuilds,
-    string? DamagedIndexFile, int SkippedDescriptors, IReadOnlyList<string> Warnings);
+    string? DamagedIndexFile, int SkippedDescriptors, IReadOnlyList<string> Warnings)
+{
+    /// <summary>The running descriptor model's choice (<c>Lookalike:Faces:Model</c>: dlib, mobilefacenet or fused); <see cref="Model"/> is what the stored descriptors were made with.</summary>
+    public string? ActiveModel { get; init; }
+
+    /// <summary>The running descriptor model's identity name (network with the settings that change descriptors).</summary>
+    public string? ActiveModelName { get; init; }
+
+    /// <summary>Length of the running model's descriptors in floats (128 dlib, 192 mobilefacenet, 320 fused).</summary>
+    public int ActiveDimension { get; init; }
+}
 
 /// <summary>The HTTP API: matching photos, searching descriptors, people, thumbnails and statistics.</summary>
 public static class ApiEndpoints
@@ -248,19 +258,26 @@ public static class ApiEndpoints
         return Results.File(bytes, "image/jpeg");
     }
 
-    private static IResult GetStats(IGalleryStore store, LiveGallery gallery) => Results.Ok(BuildStats(store, gallery));
+    private static IResult GetStats(IGalleryStore store, LiveGallery gallery, IDescriptorModel model) => Results.Ok(BuildStats(store, gallery, model));
 
-    /// <summary>Store and index statistics (also used by the <c>stats</c> verb).</summary>
-    public static StatsDto BuildStats(IGalleryStore store, LiveGallery gallery)
+    /// <summary>Store and index statistics and the running descriptor model (also used by the <c>stats</c> verb).</summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static StatsDto BuildStats(IGalleryStore store, LiveGallery gallery, IDescriptorModel model)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(gallery);
+        ArgumentNullException.ThrowIfNull(model);
         var s = store.GetStats();
         var snapshot = gallery.Current;
         var status = gallery.Status;
         return new StatsDto(s.People, s.Photos, s.Imported, s.Skipped, s.Faces, s.ModelName, s.ModelHash,
             status.State.ToString(), status.Message, snapshot.Count, snapshot.Parameters.M, snapshot.Parameters.EfConstruction, snapshot.Parameters.DefaultEfSearch,
             snapshot.GetLayerCounts(), snapshot.MemoryBytes, snapshot.LoadedFromFile, snapshot.BuildTime.TotalSeconds, status.Loads, status.Rebuilds,
-            status.DamagedFileMessage, status.SkippedDescriptors, status.Warnings);
+            status.DamagedFileMessage, status.SkippedDescriptors, status.Warnings)
+        {
+            ActiveModel = model.Choice,
+            ActiveModelName = model.Identity.Name,
+            ActiveDimension = model.Dimension,
+        };
     }
 }

@@ -11,4 +11,7 @@ public sealed class PipelineDescriptorModel(FacePipeline pipeline) : IDescriptor
 
     /// <inheritdoc/>
     public int Dimension => pipeline.Model.Dimension;
+
+    /// <inheritdoc/>
+    public string Choice => pipeline.Options.Model;
 }

@@ -338,6 +338,33 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     }
 
     [BrowserFact]
+    public async Task GalleryPage_FusedModel_ShowsTheActiveModel()
+    {
+        var app = await gallery.BrowserAsync();
+        using var data = new TempDirectory();
+        using var factory = new LookalikeAppFactory(data.Path) { Settings = new Dictionary<string, string?> { ["Lookalike:Faces:Model"] = "fused" } };
+        factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        var url = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var context = await app.Browser.NewContextAsync(new() { BaseURL = url, ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+
+        await BrowserApp.RunAsync(page, nameof(GalleryPage_FusedModel_ShowsTheActiveModel), async () =>
+        {
+            await BrowserApp.SignInAsync(page, factory.Services);
+            await page.GotoAsync("/gallery");
+            await page.Locator("[data-testid=gallery-browser][data-interactive=true]").WaitForAsync();
+
+            await Assertions.Expect(page.Locator("[data-testid=active-model]")).ToContainTextAsync("fused · 320-D");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserApp.ArtifactsDirectory, "gallery-model-1366.png"), FullPage = true });
+            await page.SetViewportSizeAsync(390, 844);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserApp.ArtifactsDirectory, "gallery-model-390.png"), FullPage = true });
+        });
+    }
+
+    [BrowserFact]
     public async Task Tuning_RunSweep_DrawsCurve()
     {
         var app = await gallery.BrowserAsync();

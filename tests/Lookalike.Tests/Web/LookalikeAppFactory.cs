@@ -30,6 +30,9 @@ public class LookalikeAppFactory : WebApplicationFactory<Program>
     /// <summary>Folders the web import may read (<c>Lookalike:ImportRoots</c>); none by default, as in production.</summary>
     public IReadOnlyList<string> ImportRoots { get; init; } = [];
 
+    /// <summary>Further configuration keys (e.g. <c>Lookalike:Faces:Model</c>), applied after the defaults.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -37,7 +40,7 @@ public class LookalikeAppFactory : WebApplicationFactory<Program>
         {
             ["Lookalike:DataDirectory"] = DataDirectory,
             ["Lookalike:Faces:ModelDirectory"] = TestPaths.Models,
-        }.Concat(ImportRoots.Select((root, i) => new KeyValuePair<string, string?>($"Lookalike:ImportRoots:{i}", root)))));
+        }.Concat(ImportRoots.Select((root, i) => new KeyValuePair<string, string?>($"Lookalike:ImportRoots:{i}", root))).Concat(Settings)));
     }
 
     protected override void Dispose(bool disposing)

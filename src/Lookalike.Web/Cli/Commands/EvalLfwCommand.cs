@@ -38,13 +38,43 @@ internal static class EvalLfwCommand
                 return null;
             },
         };
-        var eval = new Command("eval-lfw", "LFW verification protocol (10-fold style over the folds present) and rank-1 for the face pipeline.") { lfwDir, pairs, jitter };
-        eval.SetAction((r, ct) => Guard(console, () => EvalLfwAsync(console, r.GetValue(dataOption), r.GetValue(lfwDir)!, r.GetValue(pairs)!, r.GetValue(jitter), ct)));
+        var model = new Option<string?>("--model")
+        {
+            Description = "Report one row per descriptor model from one pass: dlib, mobilefacenet, fused or all (flip-averaged accuracy ± std over the folds, rank-1, ms per face). Default: the pipeline's own report for Lookalike:Faces:Model.",
+        };
+        var descriptorsOut = new Option<string?>("--descriptors-out")
+        {
+            Description = "With --model: also write the flip-averaged descriptors of every image to this file (for training heads).",
+        };
+        var eval = new Command("eval-lfw", "LFW verification protocol (10-fold style over the folds present) and rank-1 for the face pipeline.") { lfwDir, pairs, jitter, model, descriptorsOut };
+        eval.SetAction((r, ct) => Guard(console, () => EvalLfwAsync(console, r.GetValue(dataOption), r.GetValue(lfwDir)!, r.GetValue(pairs)!, r.GetValue(jitter), ct,
+            r.GetValue(model), r.GetValue(descriptorsOut))));
         return eval;
     }
 
-    internal static Task<int> EvalLfwAsync(IAnsiConsole console, string? data, string lfwDirectory, string pairsFile, int? jitter, CancellationToken ct)
+    /// <summary>The models <c>--model</c> names: one of <see cref="DescriptorModels.All"/>, or all three for <c>all</c>; null for anything else.</summary>
+    internal static IReadOnlyList<string>? ParseModels(string value) =>
+        value == "all" ? DescriptorModels.All : DescriptorModels.IsKnown(value) ? [value] : null;
+
+    internal static Task<int> EvalLfwAsync(IAnsiConsole console, string? data, string lfwDirectory, string pairsFile, int? jitter, CancellationToken ct,
+        string? model = null, string? descriptorsOut = null)
     {
+        IReadOnlyList<string>? models = null;
+        if (model is not null && (models = ParseModels(model)) is null)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] --model must be dlib, mobilefacenet, fused or all, got '{model}'");
+            return Task.FromResult(BadInput);
+        }
+        if (descriptorsOut is not null && models is null)
+        {
+            console.MarkupLine("[red]error:[/] --descriptors-out needs --model");
+            return Task.FromResult(BadInput);
+        }
+        if (models is not null && jitter is >= 2)
+        {
+            console.MarkupLine("[red]error:[/] --jitter applies to the dlib report only; leave it out with --model");
+            return Task.FromResult(BadInput);
+        }
         if (jitter is < 0 or > ChipJitter.MaxCount)
         {
             console.MarkupLineInterpolated($"[red]error:[/] --jitter must be a whole number between 0 and {ChipJitter.MaxCount}, got {jitter}");
@@ -60,7 +90,41 @@ internal static class EvalLfwCommand
             console.MarkupLineInterpolated($"[red]error:[/] {pairsFile}: no such file");
             return Task.FromResult(BadInput);
         }
-        using var host = BuildHost(data, jitter is { } j ? [new("Lookalike:Faces:Jitter", j.ToString(CultureInfo.InvariantCulture))] : null);
+        var settings = new List<KeyValuePair<string, string?>>();
+        if (jitter is { } j)
+        {
+            settings.Add(new("Lookalike:Faces:Jitter", j.ToString(CultureInfo.InvariantCulture)));
+        }
+        if (models is null)
+        {
+            using var probe = BuildHost(data, settings);
+            var configured = probe.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FaceOptions>>().Value.Model;
+            if (configured != DescriptorModels.Dlib)
+            {
+                models = [configured]; // the per-model pass is the one that knows the ArcFace chip
+            }
+        }
+        if (models is not null)
+        {
+            settings.Add(new("Lookalike:Faces:Model", DescriptorModels.Dlib)); // the pass builds MobileFaceNet itself
+            using var modelHost = BuildHost(data, settings);
+            var dlibPipeline = modelHost.Services.GetRequiredService<FacePipeline>();
+            using var mobileFaceNet = models.Any(m => m != DescriptorModels.Dlib) ? new Lookalike.Faces.MobileFaceNet.MobileFaceNetEmbedder(dlibPipeline.Options) : null;
+            LfwModelReport? rows = null;
+            console.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask("embedding LFW images", maxValue: 1);
+                rows = new LfwVerification(dlibPipeline).RunModels(lfwDirectory, pairsFile, models, mobileFaceNet, new SyncProgress<(int Done, int Total)>(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.Total);
+                    task.Value = p.Done;
+                }), descriptorsOut, ct);
+                task.Value = task.MaxValue;
+            });
+            console.WriteLine(rows!.ToMarkdown());
+            return Task.FromResult(Ok);
+        }
+        using var host = BuildHost(data, settings);
         var pipeline = host.Services.GetRequiredService<FacePipeline>();
         LfwReport? report = null;
         console.Progress().Start(ctx =>

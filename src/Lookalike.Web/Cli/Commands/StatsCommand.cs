@@ -38,7 +38,7 @@ internal static class StatsCommand
         var stopwatch = Stopwatch.StartNew();
         await index.EnsureReadyAsync(ct).ConfigureAwait(false);
         var ready = stopwatch.Elapsed;
-        var s = ApiEndpoints.BuildStats(host.Services.GetRequiredService<IGalleryStore>(), index);
+        var s = ApiEndpoints.BuildStats(host.Services.GetRequiredService<IGalleryStore>(), index, host.Services.GetRequiredService<IDescriptorModel>());
         var table = new Table().AddColumns("", "");
         void Row(string name, object? value) => table.AddRow(name, Markup.Escape(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "–"));
         Row("people", s.People);
@@ -47,6 +47,7 @@ internal static class StatsCommand
         Row("skipped", s.Skipped);
         Row("faces", s.Faces);
         Row("model", $"{s.Model} ({s.ModelSha256})");
+        Row("active model", $"{s.ActiveModel}, {s.ActiveDimension}-D: {s.ActiveModelName}");
         Row("index", $"{s.IndexCount} faces, M={s.M}, efConstruction={s.EfConstruction}, efSearch={s.EfSearch}");
         Row("layers", string.Join(" / ", s.LayerCounts));
         Row("index memory", $"{s.IndexMemoryBytes / 1024.0 / 1024.0:0.0} MiB");

@@ -25,6 +25,8 @@ public sealed partial class GalleryPage
 
     [Inject] private IGalleryStore Store { get; set; } = default!;
 
+    [Inject] private IDescriptorModel DescriptorModel { get; set; } = default!;
+
     [Inject] private IGalleryIndex Index { get; set; } = default!;
 
     private IDisposable? _indexSubscription;
