@@ -23,7 +23,7 @@ public static class CliApp
     /// <summary>Exit code of a runtime failure.</summary>
     public const int Failure = 2;
 
-    private static readonly string[] Verbs = ["import", "query", "eval-lfw", "export-fvecs", "bench-pipeline", "eval-sex", "rebuild-index", "stats", "set-admin-password", "create-api-key", "list-api-keys", "revoke-api-key", "--help", "-h", "-?"];
+    private static readonly string[] Verbs = ["import", "query", "eval-lfw", "export-fvecs", "bench-pipeline", "eval-sex", "backfill-age-sex", "eval-same-sex", "rebuild-index", "stats", "set-admin-password", "create-api-key", "list-api-keys", "revoke-api-key", "--help", "-h", "-?"];
 
     /// <summary>True when the first argument is one of the verbs (otherwise the web app starts).</summary>
     public static bool IsVerb(string[] args) => args is { Length: > 0 } && Verbs.Contains(args[0], StringComparer.Ordinal);

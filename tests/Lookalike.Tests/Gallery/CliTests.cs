@@ -28,6 +28,17 @@ public sealed class CliTests(LfwGalleryFixture gallery)
         return (console, output);
     }
 
+    [Fact]
+    public async Task EvalSameSex_OutOfRangeCounts_IsBadInputWithTheRanges()
+    {
+        var (console, output) = NewConsole();
+
+        var code = await CliApp.RunAsync(["eval-same-sex", "--people", "0"], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("1 ≤ --people ≤ 50", output.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("oom", CliApp.Failure)]
     [InlineData("io", CliApp.Failure)]
@@ -57,6 +68,8 @@ public sealed class CliTests(LfwGalleryFixture gallery)
     [InlineData("bench-pipeline")]
     [InlineData("eval-lfw")]
     [InlineData("eval-sex")]
+    [InlineData("backfill-age-sex")]
+    [InlineData("eval-same-sex")]
     public void IsVerb_KnownVerb_True(string verb)
     {
         Assert.True(CliApp.IsVerb([verb]));
