@@ -3,6 +3,10 @@
 //
 //   dotnet run -c Release --project bench/Lookalike.BrowserBench -- http://127.0.0.1:5183 ../shared/data/lfw [photos=40] [liveSeconds=15]
 //
+// Several apps, comma-separated (e.g. main's build and a branch's, each on its own port and copy of the gallery), are
+// measured interleaved: every photo goes to each app in turn, and the p50 ratio of the second to the first is printed.
+// liveSeconds = 0 skips live mode.
+//
 // Times are from choosing the file (Playwright SetInputFiles) to the page showing the new result (its analysed-photos
 // counter moves and a card is shown), so they include the browser, SignalR, the pipeline and the render. The phone
 // photo is a 3000 × 3516 PNG made from the first LFW photo (downscaled by the page before upload). Live mode uses
@@ -12,7 +16,7 @@ using System.Globalization;
 using Microsoft.Playwright;
 using SkiaSharp;
 
-var url = args.Length > 0 ? args[0].TrimEnd('/') : "http://127.0.0.1:5183";
+var urls = (args.Length > 0 ? args[0] : "http://127.0.0.1:5183").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(u => u.TrimEnd('/')).ToArray();
 var lfw = args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "lfw");
 var count = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 40;
 var liveSeconds = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 15;
@@ -40,12 +44,17 @@ try
         Headless = true,
         Args = ["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--use-file-for-fake-video-capture=" + video],
     });
-    var page = await (await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = url, ViewportSize = new ViewportSize { Width = 1366, Height = 768 } })).NewPageAsync();
-    page.SetDefaultTimeout(60_000);
-    await page.GotoAsync("/");
-    await page.Locator("[data-interactive=true]").WaitForAsync();
+    var pages = new List<IPage>();
+    foreach (var url in urls)
+    {
+        var page = await (await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = url, ViewportSize = new ViewportSize { Width = 1366, Height = 768 } })).NewPageAsync();
+        page.SetDefaultTimeout(60_000);
+        await page.GotoAsync("/");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        pages.Add(page);
+    }
 
-    async Task<double> UploadAsync(string path)
+    static async Task<double> UploadAsync(IPage page, string path)
     {
         var before = await page.EvaluateAsync<int>("() => +(document.querySelector('[data-testid=frames-analysed]')?.dataset.count ?? 0)");
         var watch = Stopwatch.StartNew();
@@ -55,28 +64,55 @@ try
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    await UploadAsync(photos[^1]); // warm-up
-    var small = new List<double>();
-    foreach (var photo in photos)
+    // With several apps, each photo goes to every app in turn (the first app alternates), so that load on this shared
+    // machine falls on all of them alike.
+    async Task<List<double>[]> RoundsAsync(IReadOnlyList<string> files)
     {
-        small.Add(await UploadAsync(photo));
+        var times = pages.Select(_ => new List<double>()).ToArray();
+        for (var i = 0; i < files.Count; i++)
+        {
+            for (var j = 0; j < pages.Count; j++)
+            {
+                var p = (i + j) % pages.Count;
+                times[p].Add(await UploadAsync(pages[p], files[i]));
+            }
+        }
+        return times;
     }
-    var large = new List<double>();
-    for (var i = 0; i < 5; i++)
-    {
-        large.Add(await UploadAsync(phone));
-    }
-    Console.WriteLine($"# {url} · load {File.ReadAllText("/proc/loadavg").Split(' ')[0]} · {Environment.ProcessorCount} cores");
-    Console.WriteLine($"upload → result, 250×250 LFW photos (n={small.Count}): p50 {Pct(small, 0.5):0} ms, p90 {Pct(small, 0.9):0} ms");
-    Console.WriteLine($"upload → result, 3000×3516 PNG phone photo ({new FileInfo(phone).Length / 1024 / 1024} MB, n={large.Count}): p50 {Pct(large, 0.5):0} ms, p90 {Pct(large, 0.9):0} ms");
 
-    await page.Locator("[data-testid=camera-start]").ClickAsync();
-    await page.Locator("input[data-testid=camera-live], [data-testid=camera-live] input").First.CheckAsync();
-    await page.WaitForTimeoutAsync(3000); // camera and first frames
-    var start = await page.EvaluateAsync<int>("() => +(document.querySelector('[data-testid=frames-analysed]')?.dataset.count ?? 0)");
-    await page.WaitForTimeoutAsync(liveSeconds * 1000);
-    var end = await page.EvaluateAsync<int>("() => +(document.querySelector('[data-testid=frames-analysed]')?.dataset.count ?? 0)");
-    Console.WriteLine($"live mode: {end - start} frames analysed in {liveSeconds} s = {(end - start) / (double)liveSeconds:0.0} frames/s");
+    foreach (var page in pages)
+    {
+        await UploadAsync(page, photos[^1]); // warm-up
+    }
+    var small = await RoundsAsync(photos);
+    var large = await RoundsAsync(Enumerable.Repeat(phone, 5).ToList());
+    Console.WriteLine($"# load {File.ReadAllText("/proc/loadavg").Split(' ')[0]} · {Environment.ProcessorCount} cores");
+    for (var p = 0; p < pages.Count; p++)
+    {
+        Console.WriteLine($"## {urls[p]}");
+        Console.WriteLine($"upload → result, 250×250 LFW photos (n={small[p].Count}): p50 {Pct(small[p], 0.5):0} ms, p90 {Pct(small[p], 0.9):0} ms");
+        Console.WriteLine($"upload → result, 3000×3516 PNG phone photo ({new FileInfo(phone).Length / 1024 / 1024} MB, n={large[p].Count}): p50 {Pct(large[p], 0.5):0} ms, p90 {Pct(large[p], 0.9):0} ms");
+    }
+    if (pages.Count > 1)
+    {
+        Console.WriteLine($"p50 ratio {urls[1]} ÷ {urls[0]}: small {Pct(small[1], 0.5) / Pct(small[0], 0.5):0.00}×, phone {Pct(large[1], 0.5) / Pct(large[0], 0.5):0.00}×");
+    }
+
+    if (liveSeconds > 0)
+    {
+        for (var p = 0; p < pages.Count; p++)
+        {
+            var page = pages[p];
+            await page.Locator("[data-testid=camera-start]").ClickAsync();
+            await page.Locator("input[data-testid=camera-live], [data-testid=camera-live] input").First.CheckAsync();
+            await page.WaitForTimeoutAsync(3000); // camera and first frames
+            var start = await page.EvaluateAsync<int>("() => +(document.querySelector('[data-testid=frames-analysed]')?.dataset.count ?? 0)");
+            await page.WaitForTimeoutAsync(liveSeconds * 1000);
+            var end = await page.EvaluateAsync<int>("() => +(document.querySelector('[data-testid=frames-analysed]')?.dataset.count ?? 0)");
+            await page.Locator("input[data-testid=camera-live], [data-testid=camera-live] input").First.UncheckAsync();
+            Console.WriteLine($"live mode, {urls[p]}: {end - start} frames analysed in {liveSeconds} s = {(end - start) / (double)liveSeconds:0.0} frames/s (load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+        }
+    }
 }
 finally
 {

@@ -42,6 +42,17 @@ public static class GalleryLimits
     /// <summary>Largest upload accepted by configuration, in bytes (200 MiB).</summary>
     public const long MaxUploadBytesCeiling = 200L * 1024 * 1024;
 
+    /// <summary>
+    /// Largest photo the home page sends to the server in one message (256 KiB): a small upload, drop or paste (a
+    /// 250×250 photo is 8–20 KB) arrives with the call that starts its search instead of through the chunked stream
+    /// protocol, which costs several browser round trips. Larger photos use the stream (with upload progress). The
+    /// Blazor hub's largest incoming message is this plus <see cref="HubMessageOverheadBytes"/>.
+    /// </summary>
+    public const int MaxDirectPhotoBytes = 256 * 1024;
+
+    /// <summary>Room for the call's own fields beside a <see cref="MaxDirectPhotoBytes"/> photo in one hub message (16 KiB).</summary>
+    public const int HubMessageOverheadBytes = 16 * 1024;
+
     /// <summary>Largest embedding batch accepted by configuration.</summary>
     public const int MaxEmbedBatchSize = 1024;
 

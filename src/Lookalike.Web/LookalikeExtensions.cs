@@ -71,7 +71,10 @@ public static class LookalikeExtensions
             builder.WebHost.UseStaticWebAssets();
         }
         builder.Services.AddLookalikeGallery(builder.Configuration);
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // A small photo travels with the call that starts its search (upload.js), so one hub message must hold it; the
+        // default is 32 KiB. Larger photos are streamed in chunks.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = GalleryLimits.MaxDirectPhotoBytes + GalleryLimits.HubMessageOverheadBytes);
         builder.Services.AddMudServices();
         builder.Services.AddOpenApi();
         // binding failures (malformed JSON, wrong types, a bad query value) throw, so ApiErrorMiddleware can answer them as JSON

@@ -240,7 +240,10 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
         try
         {
             var analysis = await Task.Run(() => matcher.Analyze(bytes), cancellationToken).ConfigureAwait(false);
-            var jpeg = await Task.Run(() => FacePipeline.EncodeJpeg(analysis.Image, 80), cancellationToken).ConfigureAwait(false);
+            // The photo shown on the page and the faces' age/sex estimates need only the analysis: made side by side.
+            var jpegTask = Task.Run(() => FacePipeline.EncodeJpeg(analysis.Image, 80), cancellationToken);
+            var estimates = analysis.Faces.Select(matcher.EstimateAgeSex).ToArray();
+            var jpeg = await jpegTask.ConfigureAwait(false);
             if (generation != Volatile.Read(ref _generation))
             {
                 return;
@@ -251,7 +254,7 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
             PhotoHeight = analysis.Image.Height;
             Faces = analysis.Faces.Select((f, i) => new ProbeFace(i, f.Detection.Box, f.Detection.Score, f.Descriptor, "data:image/jpeg;base64," + Convert.ToBase64String(f.ThumbnailJpeg))
             {
-                Estimate = matcher.EstimateAgeSex(f),
+                Estimate = estimates[i],
             }).ToList();
             Timings = analysis.Timings;
             SelectedFace = Faces.Count == 0 ? -1 : keepSelection && SelectedFace >= 0 && SelectedFace < Faces.Count ? SelectedFace : 0;

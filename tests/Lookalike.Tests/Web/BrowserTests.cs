@@ -608,6 +608,106 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
     }
 
     [BrowserFact]
+    public async Task MidSizePhoto_OverTheDirectLimit_StreamedAndMatched()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+        var probe = gallery.HeldBack[1];
+        using var temp = new TempDirectory();
+        // A photo larger than one hub message may carry (GalleryLimits.MaxDirectPhotoBytes) but too small to be
+        // downscaled in the browser: it goes as a stream the server pulls, not inside the call.
+        var mid = Path.Combine(temp.Path, "mid.jpg");
+        using (var source = SkiaSharp.SKBitmap.Decode(probe.Path))
+        using (var scaled = source.Resize(new SkiaSharp.SKImageInfo(1400, 1400), new SkiaSharp.SKSamplingOptions(SkiaSharp.SKCubicResampler.Mitchell)))
+        {
+            var random = new Random(5);
+            var pixels = scaled.GetPixelSpan();
+            for (var i = 0; i < pixels.Length; i++)
+            {
+                if (i % 4 != 3)
+                {
+                    pixels[i] = (byte)Math.Clamp(pixels[i] + random.Next(-8, 9), 0, 255);
+                }
+            }
+            using var data = scaled.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 95);
+            await File.WriteAllBytesAsync(mid, data.ToArray());
+        }
+        var size = new FileInfo(mid).Length;
+        Assert.InRange(size, Lookalike.Gallery.GalleryLimits.MaxDirectPhotoBytes + 1, 1_500_000);
+
+        await BrowserApp.RunAsync(page, nameof(MidSizePhoto_OverTheDirectLimit_StreamedAndMatched), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, mid);
+            var first = page.Locator("[data-testid=match-card]").First;
+            await first.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+            Assert.Equal(probe.Person, await first.GetAttributeAsync("data-person"));
+            Assert.Equal(0, await page.Locator("[data-testid=result-message]").CountAsync());
+
+            // the same file again runs again (the input was emptied)
+            await UploadAsync(page, mid);
+            Assert.Equal(2, await FramesAsync(page));
+        });
+    }
+
+    [BrowserFact]
+    public async Task Paste_SmallPhoto_SearchedLikeAnUpload()
+    {
+        var app = await gallery.BrowserAsync();
+        var page = await app.NewPageAsync();
+        var probe = gallery.HeldBack[0];
+        var base64 = Convert.ToBase64String(await File.ReadAllBytesAsync(probe.Path));
+
+        await BrowserApp.RunAsync(page, nameof(Paste_SmallPhoto_SearchedLikeAnUpload), async () =>
+        {
+            await OpenHomeAsync(page);
+            // A paste event carrying the photo as a file, as the browser raises for Ctrl+V of a copied image.
+            await page.EvaluateAsync(@"b64 => {
+                const bin = atob(b64);
+                const bytes = new Uint8Array(bin.length);
+                for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+                const data = new DataTransfer();
+                data.items.add(new File([bytes], 'pasted.jpg', { type: 'image/jpeg' }));
+                document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+            }", base64);
+
+            var first = page.Locator("[data-testid=match-card]").First;
+            await first.WaitForAsync();
+            Assert.Equal(probe.Person, await first.GetAttributeAsync("data-person"));
+            Assert.Equal(1, await FramesAsync(page));
+        });
+    }
+
+    [BrowserFact]
+    public async Task Upload_OverTheCircuitsRateLimit_RefusedWithAMessage()
+    {
+        var app = await gallery.BrowserAsync();
+        using var data = gallery.CopyDataDirectory();
+        using var factory = new LookalikeAppFactory(data.Path) { Settings = new Dictionary<string, string?> { ["Lookalike:RateLimits:UploadsPerMinute"] = "2" } };
+        factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        await factory.Services.GetRequiredService<LiveGallery>().EnsureReadyAsync();
+        var url = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var context = await app.Browser.NewContextAsync(new() { BaseURL = url, ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+
+        await BrowserApp.RunAsync(page, nameof(Upload_OverTheCircuitsRateLimit_RefusedWithAMessage), async () =>
+        {
+            await OpenHomeAsync(page);
+            await UploadAsync(page, gallery.HeldBack[0].Path);
+            await UploadAsync(page, gallery.HeldBack[1].Path);
+            Assert.Equal(2, await FramesAsync(page));
+
+            // The third photo inside the minute arrives with its call (a small photo) and is still counted and refused.
+            await page.Locator("input[data-testid=upload]").SetInputFilesAsync(gallery.HeldBack[0].Path);
+            await Assertions.Expect(page.Locator("[data-testid=result-message]")).ToContainTextAsync("a lot of photos");
+            Assert.Equal(2, await FramesAsync(page));
+        });
+    }
+
+    [BrowserFact]
     public async Task DownloadResultCard_PngWithBothFacesAndTheName()
     {
         var app = await gallery.BrowserAsync();

@@ -1,30 +1,46 @@
 // The home page's drop zone (Home.razor): the transparent <input type=file> inside it receives drops natively.
 // This module adds what the browser does not: a "dragging" class while a file is over the zone, no navigation to
-// the image when it is dropped beside the zone, and an empty input after each file (so the same file runs again).
+// the image when it is dropped beside the zone, an empty input after each file (so the same file runs again), and
+// the way the photo's bytes reach the server (sendPhoto).
 
 // Photos larger than this (bytes) are downscaled here before they are sent.
 const LargeBytes = 1.5 * 1024 * 1024;
 // Long side (pixels) of a downscaled photo: the detector works on 256 × 256, so this keeps every face it can find.
 const MaxSide = 1600;
 
-export function attach(zone, dotnet) {
+/**
+ * Sends a photo's bytes to the page's .NET object: a photo of at most directBytes (GalleryLimits.MaxDirectPhotoBytes)
+ * travels inside the call itself (dotnet.OnPhotoAsync(byte[]), one hub message, no round trip); a larger one as a
+ * stream (dotnet.OnPasteAsync(stream, size)), which the server pulls in chunks and shows progress for.
+ */
+export async function sendPhoto(dotnet, bytes, directBytes) {
+    if (bytes.length > 0 && bytes.length <= directBytes) {
+        await dotnet.invokeMethodAsync('OnPhotoAsync', bytes);
+    } else {
+        await dotnet.invokeMethodAsync('OnPasteAsync', DotNet.createJSStreamReference(bytes), bytes.length);
+    }
+}
+
+export function attach(zone, dotnet, directBytes) {
     const input = zone.querySelector('input[type=file]');
     let depth = 0;
-    // A large photo (a phone's 12 MP) is decoded and downscaled in the browser (EXIF orientation applied) and sent as
-    // a JPEG through dotnet.OnPasteAsync, instead of Blazor's InputFile sending every byte: the capture listener on
-    // the zone runs before InputFile's own and stops it. Small files, and files the browser cannot decode, go as
-    // they are (the server says what is wrong with them).
-    const large = async e => {
+    // A chosen or dropped file is read here and sent with sendPhoto, instead of Blazor's InputFile pulling it through
+    // its stream protocol (several round trips before the search can start): this capture listener on the zone runs
+    // before InputFile's own and stops it. A large photo (a phone's 12 MP) is first decoded and downscaled here (EXIF
+    // orientation applied); a file the browser cannot decode goes as it is (the server says what is wrong with it).
+    // A file over the server's upload limit that cannot be downscaled is still announced by its size first, so the
+    // server refuses it before any byte moves.
+    const chosen = async e => {
         const file = input && input.files && input.files[0];
-        if (!dotnet || !file || file.size <= LargeBytes) {
+        if (!dotnet || !file) {
             return;
         }
         e.stopPropagation();
-        const bytes = await downscale(file);
+        const bytes = file.size > LargeBytes ? await downscale(file) : new Uint8Array(await file.arrayBuffer());
         input.value = '';
-        await dotnet.invokeMethodAsync('OnPasteAsync', DotNet.createJSStreamReference(bytes), bytes.length);
+        await sendPhoto(dotnet, bytes, directBytes);
     };
-    zone.addEventListener('change', large, true);
+    zone.addEventListener('change', chosen, true);
     const enter = e => { if (hasFiles(e)) { depth++; zone.classList.add('dragging'); } };
     const leave = () => { depth = Math.max(0, depth - 1); if (depth === 0) zone.classList.remove('dragging'); };
     const drop = () => { depth = 0; zone.classList.remove('dragging'); };
@@ -45,7 +61,7 @@ export function attach(zone, dotnet) {
             }
         },
         dispose: () => {
-            zone.removeEventListener('change', large, true);
+            zone.removeEventListener('change', chosen, true);
             zone.removeEventListener('dragenter', enter);
             zone.removeEventListener('dragleave', leave);
             zone.removeEventListener('drop', drop);

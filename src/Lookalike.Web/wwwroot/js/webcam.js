@@ -1,3 +1,5 @@
+import { sendPhoto } from './upload.js';
+
 // Webcam and clipboard capture for the home page. Frames go to .NET as streams (IJSStreamReference),
 // never as base64 strings, so they never hit SignalR's 32 KB message limit.
 
@@ -62,8 +64,8 @@ export async function capture(video, maxSide, quality) {
     return new Uint8Array(await blob.arrayBuffer());
 }
 
-/** Forwards images pasted anywhere on the page to dotnet.OnPasteAsync(stream, size). Returns a handle for unregisterPaste. */
-export function registerPaste(dotnet) {
+/** Forwards images pasted anywhere on the page to the page's .NET object (upload.js sendPhoto). Returns a handle for unregisterPaste. */
+export function registerPaste(dotnet, directBytes) {
     const handler = async (event) => {
         const items = (event.clipboardData && event.clipboardData.items) || [];
         for (const item of items) {
@@ -71,7 +73,7 @@ export function registerPaste(dotnet) {
                 const file = item.getAsFile();
                 event.preventDefault();
                 const bytes = new Uint8Array(await file.arrayBuffer());
-                await dotnet.invokeMethodAsync("OnPasteAsync", DotNet.createJSStreamReference(bytes), bytes.length);
+                await sendPhoto(dotnet, bytes, directBytes);
                 return;
             }
         }

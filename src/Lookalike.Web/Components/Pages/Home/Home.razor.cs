@@ -46,9 +46,9 @@ public sealed partial class Home
         {
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/webcam.js");
-            _pasteHandle = await _module.InvokeAsync<IJSObjectReference>("registerPaste", _self);
+            _pasteHandle = await _module.InvokeAsync<IJSObjectReference>("registerPaste", _self, Lookalike.Gallery.GalleryLimits.MaxDirectPhotoBytes);
             _uploadModule = await JS.InvokeAsync<IJSObjectReference>("import", "./js/upload.js");
-            _dropHandle = await _uploadModule.InvokeAsync<IJSObjectReference>("attach", _dropZone, _self);
+            _dropHandle = await _uploadModule.InvokeAsync<IJSObjectReference>("attach", _dropZone, _self, Lookalike.Gallery.GalleryLimits.MaxDirectPhotoBytes);
             _interactive = true;
             StateHasChanged();
         }
@@ -108,7 +108,26 @@ public sealed partial class Home
     private Task OnFrameAsync(Stream frame, bool live) =>
         live ? Session.AnalyzeAsync(((MemoryStream)frame).ToArray(), keepSelection: true) : Session.AdmitUpload() ? Session.AnalyzeAsync(frame) : Task.CompletedTask;
 
-    /// <summary>Called with an image as a stream: by the page's paste handler, and by the drop zone for a large photo it downscaled in the browser.</summary>
+    /// <summary>
+    /// Called by the drop zone and the paste handler (upload.js <c>sendPhoto</c>) with a photo of at most
+    /// <see cref="Lookalike.Gallery.GalleryLimits.MaxDirectPhotoBytes"/> bytes inside the call, so its search starts
+    /// without a further round trip to the browser. Anyone on the page may call it: it changes only this circuit's own
+    /// session (nothing is stored), and it counts against the circuit's upload rate limit like every upload.
+    /// </summary>
+    [JSInvokable]
+    public async Task OnPhotoAsync(byte[] photo)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        if (!Session.CheckSize(photo.Length) || !Session.AdmitUpload())
+        {
+            return;
+        }
+        _reveal = true;
+        await Session.AnalyzeAsync(photo, keepSelection: false);
+    }
+
+    /// <summary>Called with an image as a stream by the drop zone and the paste handler for a photo larger than
+    /// <see cref="Lookalike.Gallery.GalleryLimits.MaxDirectPhotoBytes"/> (a large one already downscaled in the browser).</summary>
     [JSInvokable]
     public async Task OnPasteAsync(IJSStreamReference image, long size)
     {
