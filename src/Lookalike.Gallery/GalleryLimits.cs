@@ -43,12 +43,13 @@ public static class GalleryLimits
     public const long MaxUploadBytesCeiling = 200L * 1024 * 1024;
 
     /// <summary>
-    /// Largest photo the home page sends to the server in one message (256 KiB): a small upload, drop or paste (a
+    /// Largest photo the home page sends to the server in one message (64 KiB): a small upload, drop or paste (a
     /// 250×250 photo is 8–20 KB) arrives with the call that starts its search instead of through the chunked stream
-    /// protocol, which costs several browser round trips. Larger photos use the stream (with upload progress). The
-    /// Blazor hub's largest incoming message is this plus <see cref="HubMessageOverheadBytes"/>.
+    /// protocol, which costs several browser round trips. Larger photos use the stream (with upload progress): a
+    /// downscaled 174 KB phone photo sent in one message was slower than streamed in 3 of 4 interleaved runs of
+    /// bench/Lookalike.BrowserBench. The Blazor hub's largest incoming message is this plus <see cref="HubMessageOverheadBytes"/>.
     /// </summary>
-    public const int MaxDirectPhotoBytes = 256 * 1024;
+    public const int MaxDirectPhotoBytes = 64 * 1024;
 
     /// <summary>Room for the call's own fields beside a <see cref="MaxDirectPhotoBytes"/> photo in one hub message (16 KiB).</summary>
     public const int HubMessageOverheadBytes = 16 * 1024;

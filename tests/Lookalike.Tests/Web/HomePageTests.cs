@@ -53,11 +53,20 @@ public sealed class HomePageTests(LfwGalleryFixture gallery) : IAsyncLifetime
         return cut;
     }
 
+    /// <summary>Opens the Advanced panel (closed by default, its sliders are not in the page until it opens).</summary>
+    private static void OpenAdvanced(IRenderedComponent<Home> cut)
+    {
+        Assert.Empty(cut.FindAll("input[type=range]"));
+        cut.Find("[data-testid=advanced] .mud-expand-panel-header").Click();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("input[type=range]").Count));
+    }
+
     [SharedDataFact("data/lfw")]
     public async Task KSlider_MovedToOne_GalleryShowsOneCard()
     {
         var cut = await RenderWithPhotoAsync(gallery.HeldBack[0].Path);
         Assert.True(cut.FindAll("[data-testid=match-card]").Count > 1);
+        OpenAdvanced(cut);
 
         cut.FindAll("input[type=range]")[0].Input("1");
 
@@ -69,6 +78,7 @@ public sealed class HomePageTests(LfwGalleryFixture gallery) : IAsyncLifetime
     public async Task ThresholdSlider_MovedToZero_NoCardsAndMessage()
     {
         var cut = await RenderWithPhotoAsync(gallery.HeldBack[0].Path);
+        OpenAdvanced(cut);
 
         cut.FindAll("input[type=range]")[1].Input("0");
 
