@@ -568,6 +568,28 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         });
     }
 
+    /// <summary>
+    /// Writes <paramref name="sourcePath"/> enlarged to <paramref name="width"/> × <paramref name="height"/> pixels with
+    /// faint noise of ±<paramref name="noise"/> levels per channel (as a phone sensor's), so the file does not compress
+    /// far below a real photo's size.
+    /// </summary>
+    private static async Task WriteNoisyEnlargementAsync(string sourcePath, string path, int width, int height, int noise, SkiaSharp.SKEncodedImageFormat format, int quality, int seed)
+    {
+        using var source = SkiaSharp.SKBitmap.Decode(sourcePath);
+        using var scaled = source.Resize(new SkiaSharp.SKImageInfo(width, height), new SkiaSharp.SKSamplingOptions(SkiaSharp.SKCubicResampler.Mitchell));
+        var random = new Random(seed);
+        var pixels = scaled.GetPixelSpan();
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            if (i % 4 != 3)
+            {
+                pixels[i] = (byte)Math.Clamp(pixels[i] + random.Next(-noise, noise + 1), 0, 255);
+            }
+        }
+        using var data = scaled.Encode(format, quality);
+        await File.WriteAllBytesAsync(path, data.ToArray());
+    }
+
     [BrowserFact]
     public async Task LargePhoto_OverTheUploadLimit_DownscaledInTheBrowserAndMatched()
     {
@@ -578,22 +600,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         // a phone-sized photo (3000 × 3516) as PNG: larger than the 10 MB upload limit, so it only gets through
         // because the page downscales it before sending
         var big = Path.Combine(temp.Path, "phone.png");
-        using (var source = SkiaSharp.SKBitmap.Decode(probe.Path))
-        using (var scaled = source.Resize(new SkiaSharp.SKImageInfo(3000, 3516), new SkiaSharp.SKSamplingOptions(SkiaSharp.SKCubicResampler.Mitchell)))
-        {
-            // faint noise (as a phone sensor's) so the PNG does not compress far below a real photo's size
-            var random = new Random(3);
-            var pixels = scaled.GetPixelSpan();
-            for (var i = 0; i < pixels.Length; i++)
-            {
-                if (i % 4 != 3)
-                {
-                    pixels[i] = (byte)Math.Clamp(pixels[i] + random.Next(-6, 7), 0, 255);
-                }
-            }
-            using var data = scaled.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            await File.WriteAllBytesAsync(big, data.ToArray());
-        }
+        await WriteNoisyEnlargementAsync(probe.Path, big, 3000, 3516, noise: 6, SkiaSharp.SKEncodedImageFormat.Png, 100, seed: 3);
         Assert.True(new FileInfo(big).Length > 10L * 1024 * 1024, $"test photo is only {new FileInfo(big).Length} bytes");
 
         await BrowserApp.RunAsync(page, nameof(LargePhoto_OverTheUploadLimit_DownscaledInTheBrowserAndMatched), async () =>
@@ -617,21 +624,7 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
         // A photo larger than one hub message may carry (GalleryLimits.MaxDirectPhotoBytes) but too small to be
         // downscaled in the browser: it goes as a stream the server pulls, not inside the call.
         var mid = Path.Combine(temp.Path, "mid.jpg");
-        using (var source = SkiaSharp.SKBitmap.Decode(probe.Path))
-        using (var scaled = source.Resize(new SkiaSharp.SKImageInfo(1400, 1400), new SkiaSharp.SKSamplingOptions(SkiaSharp.SKCubicResampler.Mitchell)))
-        {
-            var random = new Random(5);
-            var pixels = scaled.GetPixelSpan();
-            for (var i = 0; i < pixels.Length; i++)
-            {
-                if (i % 4 != 3)
-                {
-                    pixels[i] = (byte)Math.Clamp(pixels[i] + random.Next(-8, 9), 0, 255);
-                }
-            }
-            using var data = scaled.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 95);
-            await File.WriteAllBytesAsync(mid, data.ToArray());
-        }
+        await WriteNoisyEnlargementAsync(probe.Path, mid, 1400, 1400, noise: 8, SkiaSharp.SKEncodedImageFormat.Jpeg, 95, seed: 5);
         var size = new FileInfo(mid).Length;
         Assert.InRange(size, Lookalike.Gallery.GalleryLimits.MaxDirectPhotoBytes + 1, 1_500_000);
 
