@@ -103,6 +103,11 @@ public sealed class BrowserTests(LfwGalleryFixture gallery)
             await UploadAsync(page, gallery.HeldBack[1].Path);
             await page.Locator("[data-testid=match-card]").First.WaitForAsync();
             Assert.Equal(0, await message.CountAsync());
+
+            // an empty file says so, and the page keeps working
+            await page.Locator("input[data-testid=upload]").SetInputFilesAsync(Path.Combine(TestPaths.BugInputs, "b06_zero_bytes.jpg"));
+            await Assertions.Expect(message).ToContainTextAsync("empty");
+            Assert.Equal(0, await page.Locator("#components-reconnect-modal[open]").CountAsync());
         });
     }
 

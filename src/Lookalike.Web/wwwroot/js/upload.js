@@ -14,7 +14,8 @@ const MaxSide = 1600;
  * stream (dotnet.OnPasteAsync(stream, size)), which the server pulls in chunks and shows progress for.
  */
 export async function sendPhoto(dotnet, bytes, directBytes) {
-    if (bytes.length > 0 && bytes.length <= directBytes) {
+    // An empty file goes this way too: a stream of no bytes cannot be opened, and the server says the file is empty.
+    if (bytes.length <= directBytes) {
         await dotnet.invokeMethodAsync('OnPhotoAsync', bytes);
     } else {
         await dotnet.invokeMethodAsync('OnPasteAsync', DotNet.createJSStreamReference(bytes), bytes.length);
