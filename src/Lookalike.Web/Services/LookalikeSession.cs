@@ -233,19 +233,15 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var generation = Interlocked.Increment(ref _generation);
-        // The analysis starts before the busy state is rendered, so that render (on the circuit's thread) overlaps it.
-        var analyzing = Task.Run(() => matcher.Analyze(bytes), cancellationToken);
         Busy = true;
         UploadProgress = null;
         BusyText = "Looking for faces…";
         Notify();
         try
         {
-            var analysis = await analyzing.ConfigureAwait(false);
-            // The photo shown on the page and the faces' age/sex estimates need only the analysis: made side by side.
-            var jpegTask = Task.Run(() => FacePipeline.EncodeJpeg(analysis.Image, 80), cancellationToken);
+            var analysis = await Task.Run(() => matcher.Analyze(bytes), cancellationToken).ConfigureAwait(false);
+            var jpeg = await Task.Run(() => FacePipeline.EncodeJpeg(analysis.Image, 80), cancellationToken).ConfigureAwait(false);
             var estimates = analysis.Faces.Select(matcher.EstimateAgeSex).ToArray();
-            var jpeg = await jpegTask.ConfigureAwait(false);
             if (generation != Volatile.Read(ref _generation))
             {
                 return;
