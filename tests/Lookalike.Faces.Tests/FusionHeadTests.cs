@@ -114,6 +114,26 @@ public sealed class FusionHeadTests
     }
 
     [Fact]
+    public void PrincipalSubspace_TwoDominantAxes_FindsThemInOrderOrthonormal()
+    {
+        // Arrange: 5-D rows with standard deviation 3 on axis 2, 2 on axis 0 and 1 elsewhere
+        var random = new Random(6);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        double[] scale = [2, 1, 3, 1, 1];
+        var x = Enumerable.Range(0, 4000 * 5).Select(i => (float)(scale[i % 5] * Normal())).ToArray();
+
+        // Act
+        var q = HeadTrainer.PrincipalSubspace(x, 4000, 5, 2, new Random(1));
+
+        // Assert: first row ±e2, second ±e0 (to sampling error), both of unit length
+        Assert.Equal(1.0, Math.Abs(q[2]), 2);
+        Assert.Equal(1.0, Math.Abs(q[5 + 0]), 2);
+        Assert.Equal(1.0, q.Take(5).Sum(v => (double)v * v), 5);
+        Assert.Equal(1.0, q.Skip(5).Sum(v => (double)v * v), 5);
+        Assert.Equal(0.0, q.Take(5).Zip(q.Skip(5)).Sum(p => (double)p.First * p.Second), 5);
+    }
+
+    [Fact]
     public void Apply_AnyInput_GivesUnitRowsOfOutputDimension()
     {
         // Arrange

@@ -28,7 +28,7 @@ public sealed record HeadEvaluationRow(string Model, int Dimension, IReadOnlyLis
 public sealed record HeadFoldSplit(int Fold, int TestPeople, int TrainIdentities, int TrainImages);
 
 /// <summary>Result of <see cref="HeadCrossValidation.Run"/>.</summary>
-/// <param name="Rows">dlib, mobilefacenet, fused, triplet head, quadruplet head.</param>
+/// <param name="Rows">dlib, mobilefacenet, fused, (with principal initialisation) the untrained PCA start, triplet head, quadruplet head.</param>
 /// <param name="Splits">One per fold.</param>
 /// <param name="Probes">Rank-1 probes (all) and of folds 1–8 people.</param>
 /// <param name="FoldPeopleProbes">Rank-1 probes whose person is in a fold 1–8 pair.</param>
@@ -37,6 +37,9 @@ public sealed record HeadFoldSplit(int Fold, int TestPeople, int TrainIdentities
 public sealed record HeadEvaluationReport(IReadOnlyList<HeadEvaluationRow> Rows, IReadOnlyList<HeadFoldSplit> Splits, int Probes, int FoldPeopleProbes,
     HeadTrainingOptions Options, TimeSpan Elapsed)
 {
+    /// <summary>Per loss, the step count each fold's early stop chose (validation AUC on the next fold's pairs, with that fold's people also left out of training).</summary>
+    public IReadOnlyDictionary<HeadLoss, int[]> ChosenSteps { get; init; } = new Dictionary<HeadLoss, int[]>();
+
     /// <summary>A Markdown table, accuracies in percent, and the split.</summary>
     public string ToMarkdown()
     {
@@ -56,9 +59,10 @@ public sealed record HeadEvaluationReport(IReadOnlyList<HeadEvaluationRow> Rows,
         }
         lines.Add("");
         lines.Add(string.Format(inv, "{0} rank-1 probes, {1} of them of folds 1–8 people; {2:0} s", Probes, FoldPeopleProbes, Elapsed.TotalSeconds));
-        lines.Add(string.Format(inv, "head: {0}→{1}{2}, {3} steps of {4}×{5}, Adam lr {6}, α1 {7}, α2 {8}, seed {9}",
-            Rows.Count > 3 ? 320 : 0, Options.HiddenDimension > 0 ? Options.HiddenDimension + "→" : "", Options.OutputDimension, Options.Steps,
-            Options.IdentitiesPerBatch, Options.ImagesPerIdentity, Options.LearningRate, Options.Alpha1, Options.Alpha2, Options.Seed));
+        lines.Add(string.Format(inv, "head: {0}→{1}{2}, {3} steps of {4}×{5}, Adam lr {6}, α1 {7}, α2 {8}, seed {9}, {10} initialisation",
+            Rows.First(r => r.Model == "fused").Dimension, Options.HiddenDimension > 0 ? Options.HiddenDimension + "→" : "", Options.OutputDimension, Options.Steps,
+            Options.IdentitiesPerBatch, Options.ImagesPerIdentity, Options.LearningRate, Options.Alpha1, Options.Alpha2, Options.Seed,
+            Options.PrincipalInitialisation && Options.HiddenDimension == 0 ? "principal-subspace" : "Gaussian"));
         lines.Add("| fold | test people | training identities | training images |");
         lines.Add("|---|---|---|---|");
         lines.AddRange(Splits.Select(s => string.Format(inv, "| {0} | {1} | {2} | {3} |", s.Fold, s.TestPeople, s.TrainIdentities, s.TrainImages)));
@@ -72,7 +76,11 @@ public sealed record HeadEvaluationReport(IReadOnlyList<HeadEvaluationRow> Rows,
 /// fold k's pairs (the other seven folds' people, LFW people in no fold 1–8 pair, and the extra identities, e.g. CelebA),
 /// and fold k's 600 pairs are scored with them; the threshold is the one that maximises accuracy on the other seven
 /// folds' pairs scored by the same head (the LFW "unrestricted, labeled outside data" practice: train and threshold on
-/// the training folds). dlib, MobileFaceNet and fused rows are <c>LfwVerification.Score</c> on the same caches.
+/// the training folds). Each head is reported after all <see cref="HeadTrainingOptions.Steps"/> and early-stopped: the
+/// step count (0, 250, 500, 1,000, 2,000 or all) is chosen by the ROC AUC on fold k + 1's pairs of a second training
+/// that also leaves fold k + 1's people out, so fold k takes no part in it. With principal initialisation the
+/// untrained start (PCA of the fused descriptor) is a row too. dlib, MobileFaceNet and fused rows are
+/// <c>LfwVerification.Score</c> on the same caches.
 /// </summary>
 public static class HeadCrossValidation
 {
@@ -107,55 +115,126 @@ public static class HeadCrossValidation
         }
 
         var splits = new HeadFoldSplit[data.FoldPeople.Length];
+        var foldCount = data.FoldPeople.Length;
+        var same = data.Pairs.Select(p => p.Same).ToArray();
+        var chosenSteps = new Dictionary<HeadLoss, int[]>();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken };
+
+        // Distances of every pair and the rank-1 hits of fold k's probes under a head of fold k.
+        (double[] Distances, int Hits) Evaluate(FusionHead head, int k)
+        {
+            var z = head.Apply(fused);
+            var distances = data.Pairs.Select(p => Euclidean(z, head.OutputDimension, p.A, p.B)).ToArray();
+            var hits = LfwVerification.Rank1Hits(z, head.OutputDimension, data.Probes, data.FoldProbes.Where(q => data.FoldPeople[k].Contains(data.Person[q])).ToList(), data.Person);
+            return (distances, hits);
+        }
+
+        if (options.PrincipalInitialisation && options.HiddenDimension == 0 && options.OutputDimension <= dim)
+        {
+            var results = new (double[] Distances, int Hits)[foldCount];
+            FusionHead? first = null;
+            Parallel.For(0, foldCount, parallel, k =>
+            {
+                var (x, labels, identities) = TrainingSet(lfw, fused, dim, extra, extraFused, data.FoldPeople[k]);
+                splits[k] = new HeadFoldSplit(k + 1, data.FoldPeople[k].Count, identities, labels.Count);
+                var head = new FusionHead(dim, 0, options.OutputDimension, HeadTrainer.PrincipalSubspace(x, labels.Count, dim, options.OutputDimension, new Random(options.Seed)));
+                results[k] = Evaluate(head, k);
+                first = k == 0 ? head : first;
+            });
+            rows.Add(HeadRow("fused → PCA (heads' start)", options.OutputDimension, results, data, same, MicrosecondsPerFace(first!, fused)));
+        }
+
+        // Candidate step counts for the early stop; the one with the best validation AUC wins (ties: fewer steps).
+        var candidates = new[] { 0, 250, 500, 1000, 2000 }.Where(c => c < options.Steps).Append(options.Steps).ToHashSet();
         foreach (var loss in new[] { HeadLoss.Triplet, HeadLoss.Quadruplet })
         {
             var o = options with { Loss = loss };
-            var distances = new double[data.FoldPeople.Length][];
-            var hits = new int[data.FoldPeople.Length];
+            var full = new (double[] Distances, int Hits)[foldCount];
+            var early = new (double[] Distances, int Hits)[foldCount];
+            var chosen = new int[foldCount];
             FusionHead? first = null;
-            // Folds are independent and each training is single-threaded and seeded, so two at a time give the same heads.
-            Parallel.For(0, data.FoldPeople.Length, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken }, k =>
+            Parallel.For(0, foldCount, parallel, k =>
             {
+                // Inner split: fold v = k + 1 (mod 8) held out as validation; its pairs choose the step count.
+                var v = (k + 1) % foldCount;
+                var excluded = new HashSet<string>(data.FoldPeople[k], StringComparer.Ordinal);
+                excluded.UnionWith(data.FoldPeople[v]);
+                var (xi, labelsi, _) = TrainingSet(lfw, fused, dim, extra, extraFused, excluded);
+                var validation = Enumerable.Range(0, data.Pairs.Length).Where(i => data.Pairs[i].Fold == v).ToArray();
+                var auc = new SortedDictionary<int, double>();
+                HeadTrainer.Train(xi, dim, labelsi, o, cancellationToken, candidates, (step, head) =>
+                {
+                    var z = head.Apply(fused);
+                    auc[step] = Auc(validation.Select(i => Euclidean(z, head.OutputDimension, data.Pairs[i].A, data.Pairs[i].B)).ToArray(), validation.Select(i => same[i]).ToArray());
+                });
+                chosen[k] = auc.OrderByDescending(a => a.Value).ThenBy(a => a.Key).First().Key;
+
                 var (x, labels, identities) = TrainingSet(lfw, fused, dim, extra, extraFused, data.FoldPeople[k]);
-                var (head, curve) = HeadTrainer.Train(x, dim, labels, o, cancellationToken);
                 splits[k] = new HeadFoldSplit(k + 1, data.FoldPeople[k].Count, identities, labels.Count);
-                var z = head.Apply(fused);
-                distances[k] = data.Pairs.Select(p => Euclidean(z, head.OutputDimension, p.A, p.B)).ToArray();
-                hits[k] = LfwVerification.Rank1Hits(z, head.OutputDimension, data.Probes, data.FoldProbes.Where(q => data.FoldPeople[k].Contains(data.Person[q])).ToList(), data.Person);
-                if (k == 0)
-                {
-                    first = head;
-                }
-                log?.Report(string.Create(CultureInfo.InvariantCulture, $"{loss} head, fold {k + 1}: {labels.Count} images of {identities} identities, loss {curve[0].Loss:0.0000} → {curve[^1].Loss:0.0000}"));
+                FusionHead? stopped = null;
+                var (head, curve) = HeadTrainer.Train(x, dim, labels, o, cancellationToken, new HashSet<int> { chosen[k] }, (_, h) => stopped = h);
+                full[k] = Evaluate(head, k);
+                early[k] = Evaluate(stopped!, k);
+                first = k == 0 ? head : first;
+                log?.Report(string.Create(CultureInfo.InvariantCulture,
+                    $"{loss} head, fold {k + 1}: {labels.Count} images of {identities} identities, loss {curve[0].Loss:0.0000} → {curve[^1].Loss:0.0000}; validation (fold {v + 1}) AUC by step {string.Join(" ", auc.Select(a => $"{a.Key}:{a.Value:0.00000}"))} → {chosen[k]} steps"));
             });
-            var same = data.Pairs.Select(p => p.Same).ToArray();
-            var folds = new List<double>();
-            var oof = new double[data.Pairs.Length];
-            for (var k = 0; k < distances.Length; k++)
-            {
-                var train = Enumerable.Range(0, data.Pairs.Length).Where(i => data.Pairs[i].Fold != k).ToArray();
-                var test = Enumerable.Range(0, data.Pairs.Length).Where(i => data.Pairs[i].Fold == k).ToArray();
-                var (threshold, _) = LfwVerification.BestThreshold(train.Select(i => distances[k][i]).ToArray(), train.Select(i => same[i]).ToArray());
-                folds.Add(LfwVerification.Accuracy(test.Select(i => distances[k][i]).ToArray(), test.Select(i => same[i]).ToArray(), threshold));
-                foreach (var i in test)
-                {
-                    oof[i] = distances[k][i];
-                }
-            }
-            var oofFolds = new List<double>();
-            for (var k = 0; k < distances.Length; k++)
-            {
-                var train = Enumerable.Range(0, data.Pairs.Length).Where(i => data.Pairs[i].Fold != k).ToArray();
-                var test = Enumerable.Range(0, data.Pairs.Length).Where(i => data.Pairs[i].Fold == k).ToArray();
-                var (threshold, _) = LfwVerification.BestThreshold(train.Select(i => oof[i]).ToArray(), train.Select(i => same[i]).ToArray());
-                oofFolds.Add(LfwVerification.Accuracy(test.Select(i => oof[i]).ToArray(), test.Select(i => same[i]).ToArray(), threshold));
-            }
-            var mean = folds.Average();
-            var std = Math.Sqrt(folds.Sum(a => (a - mean) * (a - mean)) / folds.Count);
-            rows.Add(new HeadEvaluationRow(loss == HeadLoss.Triplet ? "triplet head" : "quadruplet head", o.OutputDimension, folds, mean, std, oofFolds.Average(),
-                double.NaN, (double)hits.Sum() / data.FoldProbes.Count, MicrosecondsPerFace(first!, fused)));
+            var name = loss == HeadLoss.Triplet ? "triplet head" : "quadruplet head";
+            var micro = MicrosecondsPerFace(first!, fused);
+            rows.Add(HeadRow(string.Create(CultureInfo.InvariantCulture, $"{name}, {o.Steps} steps"), o.OutputDimension, full, data, same, micro));
+            rows.Add(HeadRow(string.Create(CultureInfo.InvariantCulture, $"{name}, early stop ({string.Join("/", chosen)} steps)"), o.OutputDimension, early, data, same, micro));
+            chosenSteps[loss] = chosen;
         }
-        return new HeadEvaluationReport(rows, splits, data.Probes.Count, data.FoldProbes.Count, options, watch.Elapsed);
+        return new HeadEvaluationReport(rows, splits, data.Probes.Count, data.FoldProbes.Count, options, watch.Elapsed) { ChosenSteps = chosenSteps };
+    }
+
+    /// <summary>
+    /// A head row: fold k's pairs scored by fold k's head with the threshold that is best on the other folds' pairs under
+    /// the same head; the out-of-fold variant scores every pair by its own fold's head and thresholds as <c>Score</c>.
+    /// </summary>
+    private static HeadEvaluationRow HeadRow(string name, int dimension, (double[] Distances, int Hits)[] results, LfwData data, bool[] same, double microseconds)
+    {
+        var folds = new List<double>();
+        var oof = new double[data.Pairs.Length];
+        for (var k = 0; k < results.Length; k++)
+        {
+            var train = Enumerable.Range(0, data.Pairs.Length).Where(i => data.Pairs[i].Fold != k).ToArray();
+            var test = Enumerable.Range(0, data.Pairs.Length).Where(i => data.Pairs[i].Fold == k).ToArray();
+            var d = results[k].Distances;
+            var (threshold, _) = LfwVerification.BestThreshold(train.Select(i => d[i]).ToArray(), train.Select(i => same[i]).ToArray());
+            folds.Add(LfwVerification.Accuracy(test.Select(i => d[i]).ToArray(), test.Select(i => same[i]).ToArray(), threshold));
+            foreach (var i in test)
+            {
+                oof[i] = d[i];
+            }
+        }
+        var oofFolds = new List<double>();
+        for (var k = 0; k < results.Length; k++)
+        {
+            var train = Enumerable.Range(0, data.Pairs.Length).Where(i => data.Pairs[i].Fold != k).ToArray();
+            var test = Enumerable.Range(0, data.Pairs.Length).Where(i => data.Pairs[i].Fold == k).ToArray();
+            var (threshold, _) = LfwVerification.BestThreshold(train.Select(i => oof[i]).ToArray(), train.Select(i => same[i]).ToArray());
+            oofFolds.Add(LfwVerification.Accuracy(test.Select(i => oof[i]).ToArray(), test.Select(i => same[i]).ToArray(), threshold));
+        }
+        var mean = folds.Average();
+        var std = Math.Sqrt(folds.Sum(a => (a - mean) * (a - mean)) / folds.Count);
+        return new HeadEvaluationRow(name, dimension, folds, mean, std, oofFolds.Average(), double.NaN, (double)results.Sum(r => r.Hits) / data.FoldProbes.Count, microseconds);
+    }
+
+    /// <summary>Area under the ROC curve of "same person when the distance is small": P(d(same) &lt; d(different)), ties counting ½.</summary>
+    internal static double Auc(double[] distances, bool[] same)
+    {
+        var s = distances.Where((_, i) => same[i]).ToArray();
+        var n = distances.Where((_, i) => !same[i]).ToArray();
+        double wins = 0;
+        foreach (var a in s)
+        {
+            foreach (var b in n)
+            {
+                wins += a < b ? 1 : a == b ? 0.5 : 0;
+            }
+        }
+        return s.Length == 0 || n.Length == 0 ? double.NaN : wins / ((double)s.Length * n.Length);
     }
 
     /// <summary>The training set: every image of the caches whose person is not in <paramref name="excluded"/>.</summary>

@@ -46,6 +46,13 @@ public sealed record HeadTrainingOptions
     /// <summary>Seed of the initialisation and the batch sampling; a seed and the same data give the same head.</summary>
     public int Seed { get; init; } = 17;
 
+    /// <summary>
+    /// true (default): a linear head whose output dimension is at most its input's starts as the projection onto the
+    /// top principal subspace of the training descriptors (uncentred second moments, so it starts close to the fused
+    /// descriptor's own distances); false, or a two-layer head: Gaussian initialisation.
+    /// </summary>
+    public bool PrincipalInitialisation { get; init; } = true;
+
     /// <summary>Steps between two points of the loss curve. Default 50.</summary>
     public int LogEvery { get; init; } = 50;
 
@@ -93,11 +100,13 @@ public static class HeadTrainer
     /// <param name="labels">int[n] identity of each row; identities with a single row are used only as negatives.</param>
     /// <param name="options">Hyper-parameters.</param>
     /// <param name="cancellationToken">Stops between steps.</param>
+    /// <param name="checkpointSteps">Steps after which <paramref name="checkpoint"/> receives the head so far (0: the initial head); the head after step s equals the head of a run of s steps.</param>
+    /// <param name="checkpoint">Receives (step, head) at <paramref name="checkpointSteps"/>.</param>
     /// <returns>The head and its loss curve.</returns>
     /// <exception cref="ArgumentException">Lengths disagree, or fewer than 3 identities have two or more rows.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static (FusionHead Head, IReadOnlyList<HeadCurvePoint> Curve) Train(float[] descriptors, int dimension, IReadOnlyList<int> labels, HeadTrainingOptions options,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, IReadOnlySet<int>? checkpointSteps = null, Action<int, FusionHead>? checkpoint = null)
     {
         ArgumentNullException.ThrowIfNull(descriptors);
         ArgumentNullException.ThrowIfNull(labels);
@@ -126,7 +135,9 @@ public static class HeadTrainer
 
         var shape = new HeadShape(dimension, options.HiddenDimension, options.OutputDimension);
         var random = new Random(options.Seed);
-        var parameters = Initialise(shape, random);
+        var parameters = options.PrincipalInitialisation && shape.Hidden == 0 && shape.Output <= shape.Input
+            ? PrincipalSubspace(descriptors, labels.Count, dimension, shape.Output, random)
+            : Initialise(shape, random);
         var gradient = new float[parameters.Length];
         var m = new float[parameters.Length];
         var v = new float[parameters.Length];
@@ -136,6 +147,10 @@ public static class HeadTrainer
         var windowSteps = 0;
         var p = Math.Min(options.IdentitiesPerBatch, eligible.Length);
         var order = Enumerable.Range(0, eligible.Length).ToArray();
+        if (checkpointSteps?.Contains(0) == true)
+        {
+            checkpoint?.Invoke(0, new FusionHead(shape.Input, shape.Hidden, shape.Output, parameters));
+        }
         for (var step = 1; step <= options.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -178,6 +193,10 @@ public static class HeadTrainer
                 m[i] = (beta1 * m[i]) + ((1 - beta1) * gradient[i]);
                 v[i] = (beta2 * v[i]) + ((1 - beta2) * gradient[i] * gradient[i]);
                 parameters[i] -= lr * m[i] / (MathF.Sqrt(v[i]) + epsilon);
+            }
+            if (checkpointSteps?.Contains(step) == true)
+            {
+                checkpoint?.Invoke(step, new FusionHead(shape.Input, shape.Hidden, shape.Output, parameters));
             }
             windowLoss += loss;
             windowActive += active;
@@ -224,6 +243,85 @@ public static class HeadTrainer
             Gaussian(p.AsSpan(w1 + shape.Hidden), MathF.Sqrt(1f / shape.Hidden), random);
         }
         return p;
+    }
+
+    /// <summary>
+    /// Row-major float[k, dim]: an orthonormal basis of the top-k eigenvectors of the second-moment matrix XᵀX/n of
+    /// row-major <paramref name="x"/> float[n, dim], by 30 rounds of subspace iteration from a seeded Gaussian start
+    /// (orthogonal iteration: Golub and Van Loan, "Matrix Computations", ch. 8); rows roughly by decreasing variance.
+    /// </summary>
+    internal static float[] PrincipalSubspace(float[] x, int n, int dim, int k, Random random)
+    {
+        var m = new double[dim * dim];
+        for (var i = 0; i < n; i++)
+        {
+            var row = x.AsSpan(i * dim, dim);
+            for (var a = 0; a < dim; a++)
+            {
+                var ra = (double)row[a];
+                for (var b = a; b < dim; b++)
+                {
+                    m[(a * dim) + b] += ra * row[b];
+                }
+            }
+        }
+        for (var a = 0; a < dim; a++)
+        {
+            for (var b = a; b < dim; b++)
+            {
+                m[(a * dim) + b] /= n;
+                m[(b * dim) + a] = m[(a * dim) + b];
+            }
+        }
+        var start = new float[k * dim];
+        Gaussian(start, 1, random);
+        var q = start.Select(v => (double)v).ToArray(); // row-major [k, dim]: basis vectors as rows
+        var next = new double[k * dim];
+        for (var round = 0; round < 30; round++)
+        {
+            for (var r = 0; r < k; r++)
+            {
+                for (var a = 0; a < dim; a++)
+                {
+                    double s = 0;
+                    for (var b = 0; b < dim; b++)
+                    {
+                        s += m[(a * dim) + b] * q[(r * dim) + b];
+                    }
+                    next[(r * dim) + a] = s;
+                }
+            }
+            // Modified Gram–Schmidt, in row order.
+            for (var r = 0; r < k; r++)
+            {
+                var v = next.AsSpan(r * dim, dim);
+                for (var p = 0; p < r; p++)
+                {
+                    var u = next.AsSpan(p * dim, dim);
+                    double dot = 0;
+                    for (var j = 0; j < dim; j++)
+                    {
+                        dot += u[j] * v[j];
+                    }
+                    for (var j = 0; j < dim; j++)
+                    {
+                        v[j] -= dot * u[j];
+                    }
+                }
+                double norm = 0;
+                foreach (var t in v)
+                {
+                    norm += t * t;
+                }
+                norm = Math.Sqrt(norm);
+                for (var j = 0; j < dim; j++)
+                {
+                    v[j] = norm > 0 ? v[j] / norm : 0;
+                }
+            }
+            (q, next) = (next, q);
+        }
+        return q.Select(v => (float)v).ToArray();
     }
 
     private static void Gaussian(Span<float> span, float std, Random random)

@@ -101,9 +101,9 @@ internal static class TrainHeadCommand
         var fused = lfw.Fused();
         var dimension = lfw.DlibDimension + lfw.MobileFaceNetDimension;
         var (x, labels, count) = HeadCrossValidation.TrainingSet(lfw, fused, dimension, extra, extra.Select(e => e.Fused()).ToArray(), new HashSet<string>(StringComparer.Ordinal));
-        var (triplet, tripletCurve) = HeadTrainer.Train(x, dimension, labels, options with { Loss = HeadLoss.Triplet }, ct);
+        // All the steps, as the "quadruplet head, N steps" row (the early stops mostly chose 0 steps, the untrained PCA start, which is not a trained head).
+        var (_, tripletCurve) = HeadTrainer.Train(x, dimension, labels, options with { Loss = HeadLoss.Triplet }, ct);
         var (quadruplet, quadrupletCurve) = HeadTrainer.Train(x, dimension, labels, options with { Loss = HeadLoss.Quadruplet }, ct);
-        _ = triplet;
         var bytes = quadruplet.Serialize();
         var directory = Path.GetDirectoryName(Path.GetFullPath(output));
         if (directory is not null)
@@ -123,7 +123,7 @@ internal static class TrainHeadCommand
         }
         File.WriteAllText(curvePath, csv.ToString());
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"final heads: {labels.Count} images of {count} identities (every LFW person in the cache{(extra.Length > 0 ? " and the CelebA sample" : "")}); quadruplet head {bytes.Length} bytes → {output}, SHA-256 {Convert.ToHexStringLower(SHA256.HashData(bytes))}; loss curves → {curvePath}"));
+            $"final heads: {labels.Count} images of {count} identities (every LFW person in the cache{(extra.Length > 0 ? " and the CelebA sample" : "")}); quadruplet head after {options.Steps} steps, {bytes.Length} bytes → {output}, SHA-256 {Convert.ToHexStringLower(SHA256.HashData(bytes))}; loss curves → {curvePath}"));
         return Task.FromResult(Ok);
     }
 }
