@@ -12,7 +12,7 @@ namespace Lookalike.Faces.Heads;
 /// L2 normalisation, so outputs are unit vectors compared by Euclidean (L2) distance (L2² = 2 − 2·cosine). Trained with
 /// the quadruplet loss of W. Chen, X. Chen, J. Zhang, K. Huang, "Beyond triplet loss: a deep quadruplet network for person
 /// re-identification", CVPR 2017, eq. 5 (or the triplet loss, eq. 1, for comparison) by
-/// <c>Lookalike.Faces.Evaluation.HeadTrainer</c>. Immutable and thread-safe.
+/// <c>Lookalike.Faces.Evaluation.Heads.HeadTrainer</c> (<c>train-head</c>). Immutable and thread-safe.
 /// </summary>
 /// <remarks>
 /// File format (<see cref="Serialize"/>): ASCII <see cref="Magic"/> (8 bytes), little-endian int32 input, hidden (0 =
@@ -31,7 +31,7 @@ public sealed class FusionHead
     /// Lower-case hex SHA-256 of the whole shipped head file (<c>models/heads/fusion-head-quadruplet.bin</c>), checked
     /// by <see cref="LoadShipped"/>. Produced by <c>train-head</c> (README "Descriptor models").
     /// </summary>
-    public const string ShippedSha256 = "0000000000000000000000000000000000000000000000000000000000000000";
+    public const string ShippedSha256 = "b2f4e643108a9a1a1c1a55965af2731e70549eecb70b23c1aba8bf9dab325bb9";
 
     private readonly float[] _parameters;
 
