@@ -92,8 +92,13 @@ public sealed record DescriptorCache(IReadOnlyList<string> Keys, IReadOnlyList<s
     }
 
     /// <summary>Writes a cache file (to a temporary file, then renamed).</summary>
+    /// <exception cref="ArgumentException">A key is empty or holds a space or line break, or a person holds a line break.</exception>
     internal static void Write(string path, IReadOnlyList<string> keys, IReadOnlyList<string> persons, float[] dlib, int dd, float[] mfn, int dm)
     {
+        if (keys.Any(k => k.Length == 0 || k.AsSpan().IndexOfAny(' ', '\n', '\r') >= 0) || persons.Any(p => p.AsSpan().IndexOfAny('\n', '\r') >= 0))
+        {
+            throw new ArgumentException("Cache keys must be non-empty without spaces or line breaks, persons without line breaks.", nameof(keys));
+        }
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
