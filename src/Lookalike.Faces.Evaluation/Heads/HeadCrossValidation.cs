@@ -139,7 +139,10 @@ public static class HeadCrossValidation
                 splits[k] = new HeadFoldSplit(k + 1, data.FoldPeople[k].Count, identities, labels.Count);
                 var head = new FusionHead(dim, 0, options.OutputDimension, HeadTrainer.PrincipalSubspace(x, labels.Count, dim, options.OutputDimension, new Random(options.Seed)));
                 results[k] = Evaluate(head, k);
-                first = k == 0 ? head : first;
+                if (k == 0)
+                {
+                    first = head; // only fold 1 writes it: the head whose cost is timed
+                }
             });
             rows.Add(HeadRow("fused → PCA (heads' start)", options.OutputDimension, results, data, same, MicrosecondsPerFace(first!, fused)));
         }
@@ -175,7 +178,10 @@ public static class HeadCrossValidation
                 var (head, curve) = HeadTrainer.Train(x, dim, labels, o, cancellationToken, new HashSet<int> { chosen[k] }, (_, h) => stopped = h);
                 full[k] = Evaluate(head, k);
                 early[k] = Evaluate(stopped!, k);
-                first = k == 0 ? head : first;
+                if (k == 0)
+                {
+                    first = head; // only fold 1 writes it: the head whose cost is timed
+                }
                 log?.Report(string.Create(CultureInfo.InvariantCulture,
                     $"{loss} head, fold {k + 1}: {labels.Count} images of {identities} identities, loss {curve[0].Loss:0.0000} → {curve[^1].Loss:0.0000}; validation (fold {v + 1}) AUC by step {string.Join(" ", auc.Select(a => $"{a.Key}:{a.Value:0.00000}"))} → {chosen[k]} steps"));
             });
