@@ -5,6 +5,31 @@ using ScottPlot;
 // Usage: Lookalike.BenchPlot OUT.png TITLE FILE.jsonl[=SUFFIX] [FILE.jsonl[=SUFFIX] ...]
 // One curve per (peer, file): single-query records on 1 thread, recall@k on x, QPS on a log y axis.
 // A "=SUFFIX" after a file name is appended to its peers' legend names (e.g. "=(this run)").
+// Or: Lookalike.BenchPlot --csv OUT.png TITLE FILE.csv XCOLUMN YCOLUMN [YCOLUMN ...]
+// One line per y column of a CSV with a header line (e.g. docs/fusion-head-loss.csv: step against the two losses).
+if (args.Length >= 6 && args[0] == "--csv")
+{
+    var rows = File.ReadAllLines(args[3]).Where(l => l.Length > 0).Select(l => l.Split(',')).ToArray();
+    var header = rows[0];
+    int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new ArgumentException($"{args[3]} has no column '{name}'");
+    var xs = rows.Skip(1).Select(r => double.Parse(r[Column(args[4])], CultureInfo.InvariantCulture)).ToArray();
+    var csvPlot = new Plot();
+    var csvPalette = new ScottPlot.Palettes.Category10();
+    foreach (var (name, index) in args.Skip(5).Select((n, i) => (n, i)))
+    {
+        var line = csvPlot.Add.Scatter(xs, rows.Skip(1).Select(r => double.Parse(r[Column(name)], CultureInfo.InvariantCulture)).ToArray());
+        line.LegendText = name;
+        line.Color = csvPalette.GetColor(index);
+        line.MarkerSize = 0;
+        line.LineWidth = 2;
+    }
+    csvPlot.Title(args[2]);
+    csvPlot.XLabel(args[4]);
+    csvPlot.ShowLegend(Alignment.UpperRight);
+    csvPlot.SavePng(args[1], 1100, 600);
+    Console.Error.WriteLine($"wrote {args[1]}");
+    return 0;
+}
 if (args.Length < 3)
 {
     Console.Error.WriteLine("usage: Lookalike.BenchPlot OUT.png TITLE FILE.jsonl[=SUFFIX] ...");

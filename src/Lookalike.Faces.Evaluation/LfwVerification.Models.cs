@@ -107,80 +107,13 @@ public sealed partial class LfwVerification
         var watch = Stopwatch.StartNew();
         var pairs = ReadPairs(pairsFile ?? Path.Combine(lfwDirectory, "pairs_folds1-8.txt"));
         var (images, pairIndex, probes, person) = ImageSet(lfwDirectory, pairs);
-        var dd = needDlib ? dlib.Dimension : 0;
-        var dm = needMfn ? mobileFaceNet!.Dimension : 0;
-        var dlibDescriptors = new float[images.Count * dd];
-        var mfnDescriptors = new float[images.Count * dm];
-        long sharedTicks = 0, dlibTicks = 0, mfnTicks = 0;
-        int noFace = 0, multiFace = 0;
-        var dlibChips = new List<byte[]>(Batch * 2);
-        var arcChips = new List<byte[]>(Batch * 2);
-        var start = 0;
-        var pending = 0;
-        for (var i = 0; i < images.Count; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var t0 = Stopwatch.GetTimestamp();
-            var (image, faces) = _pipeline.DecodeAndDetect(File.ReadAllBytes(ImagePath(lfwDirectory, images[i])));
-            IReadOnlyList<Point2>? landmarks = null;
-            if (faces.Count > 0)
-            {
-                multiFace += faces.Count > 1 ? 1 : 0;
-                var centre = new Point2(image.Width / 2f, image.Height / 2f);
-                var face = faces.MinBy(f => Square(f.Box.Centre.X - centre.X) + Square(f.Box.Centre.Y - centre.Y))!;
-                landmarks = _pipeline.Landmarks(image, face);
-            }
-            else
-            {
-                noFace++;
-            }
-            var t1 = Stopwatch.GetTimestamp();
-            sharedTicks += t1 - t0;
-            if (needDlib)
-            {
-                var chip = landmarks is null ? _pipeline.Aligner.AlignCentred(image) : _pipeline.Aligner.AlignDlib(image, landmarks);
-                dlibChips.Add(chip);
-                dlibChips.Add(FaceAligner.Mirror(chip));
-            }
-            var t2 = Stopwatch.GetTimestamp();
-            dlibTicks += t2 - t1;
-            if (needMfn)
-            {
-                var chip = landmarks is null ? _pipeline.Aligner.AlignCentred(image, FaceAligner.ArcFaceChipSize) : _pipeline.Aligner.AlignArcFace(image, landmarks);
-                arcChips.Add(chip);
-                arcChips.Add(FaceAligner.Mirror(chip, FaceAligner.ArcFaceChipSize));
-            }
-            mfnTicks += Stopwatch.GetTimestamp() - t2;
-            pending++;
-            if (pending == Batch || i == images.Count - 1)
-            {
-                // EmbedMean over (chip, mirror): dlib's plain mean, MobileFaceNet's re-normalised mean — what Embed gives with FlipAverage.
-                var t3 = Stopwatch.GetTimestamp();
-                if (needDlib)
-                {
-                    dlib.EmbedMean(dlibChips, 2).CopyTo(dlibDescriptors.AsSpan(start * dd));
-                }
-                var t4 = Stopwatch.GetTimestamp();
-                if (needMfn)
-                {
-                    mobileFaceNet!.EmbedMean(arcChips, 2).CopyTo(mfnDescriptors.AsSpan(start * dm));
-                }
-                var t5 = Stopwatch.GetTimestamp();
-                dlibTicks += t4 - t3;
-                mfnTicks += t5 - t4;
-                dlibChips.Clear();
-                arcChips.Clear();
-                start += pending;
-                pending = 0;
-            }
-            if ((i + 1) % 100 == 0 || i == images.Count - 1)
-            {
-                progress?.Report((i + 1, images.Count));
-            }
-        }
+        var set = EmbedImages(images.Select(k => ImagePath(lfwDirectory, k)).ToList(), needDlib, needMfn ? mobileFaceNet : null, FaceChoice.Central, progress, cancellationToken);
+        var (dlibDescriptors, dd, mfnDescriptors, dm) = (set.Dlib, set.DlibDimension, set.MobileFaceNet, set.MobileFaceNetDimension);
+        var (sharedTicks, dlibTicks, mfnTicks, noFace, multiFace) = (set.SharedTicks, set.DlibTicks, set.MobileFaceNetTicks, set.NoFace, set.MultiFace);
         if (descriptorsFile is not null)
         {
-            WriteDescriptorCache(descriptorsFile, images, person, dlibDescriptors, dd, mfnDescriptors, dm);
+            DescriptorCache.Write(descriptorsFile, images, images.Select((k, i) => person.TryGetValue(i, out var p) ? p : k[..k.LastIndexOf('_')]).ToList(),
+                dlibDescriptors, dd, mfnDescriptors, dm);
         }
 
         double Ms(long ticks) => Stopwatch.GetElapsedTime(0, ticks).TotalMilliseconds / Math.Max(1, images.Count);
@@ -197,32 +130,5 @@ public sealed partial class LfwVerification
             rows.Add(new LfwModelRow(model, dim, result, ms));
         }
         return new LfwModelReport(pairs.Count, images.Count, (double)noFace / images.Count, (double)multiFace / images.Count, probes.Count, rows, watch.Elapsed);
-    }
-
-    private static void WriteDescriptorCache(string path, List<string> images, Dictionary<int, string> person, float[] dlib, int dd, float[] mfn, int dm)
-    {
-        var tmp = path + ".tmp";
-        using (var stream = File.Create(tmp))
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8))
-        {
-            var header = new StringBuilder();
-            header.Append(DescriptorCacheMagic).Append('\n');
-            header.Append(CultureInfo.InvariantCulture, $"{images.Count} {dd} {dm}\n");
-            for (var i = 0; i < images.Count; i++)
-            {
-                var key = images[i];
-                header.Append(key).Append(' ').Append(person.TryGetValue(i, out var p) ? p : key[..key.LastIndexOf('_')]).Append('\n');
-            }
-            writer.Write(Encoding.UTF8.GetBytes(header.ToString()));
-            foreach (var x in dlib)
-            {
-                writer.Write(x);
-            }
-            foreach (var x in mfn)
-            {
-                writer.Write(x);
-            }
-        }
-        File.Move(tmp, path, overwrite: true);
     }
 }

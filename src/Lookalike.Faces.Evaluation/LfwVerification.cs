@@ -216,7 +216,7 @@ public sealed partial class LfwVerification
     /// <summary>The path of an image key <c>Name_NNNN</c>.</summary>
     private static string ImagePath(string lfwDirectory, string key) => Path.Combine(lfwDirectory, key[..key.LastIndexOf('_')], key + ".jpg");
 
-    private static LfwVariantResult Score(string name, float[] descriptors, int n, (int A, int B, bool Same, int Fold)[] pairs, List<int> probes, Dictionary<int, string> person)
+    internal static LfwVariantResult Score(string name, float[] descriptors, int n, (int A, int B, bool Same, int Fold)[] pairs, List<int> probes, Dictionary<int, string> person)
     {
         var distances = pairs.Select(p => Distance(descriptors, p.A, p.B, n)).ToArray();
         var same = pairs.Select(p => p.Same).ToArray();
@@ -271,32 +271,32 @@ public sealed partial class LfwVerification
         return (double)correct / distances.Length;
     }
 
-    private static double Rank1(float[] descriptors, int n, List<int> probes, Dictionary<int, string> person)
+    private static double Rank1(float[] descriptors, int n, List<int> probes, Dictionary<int, string> person) =>
+        probes.Count == 0 ? double.NaN : (double)Rank1Hits(descriptors, n, probes, probes, person) / probes.Count;
+
+    /// <summary>How many of <paramref name="queries"/> have as nearest other image of <paramref name="gallery"/> (Euclidean) an image of the same person.</summary>
+    internal static int Rank1Hits(float[] descriptors, int n, IReadOnlyList<int> gallery, IReadOnlyList<int> queries, IReadOnlyDictionary<int, string> person)
     {
-        if (probes.Count == 0)
-        {
-            return double.NaN;
-        }
         var hits = 0;
         var lockObj = new object();
-        Parallel.For(0, probes.Count, () => 0, (p, _, local) =>
+        Parallel.For(0, queries.Count, () => 0, (p, _, local) =>
         {
             var best = double.MaxValue;
             var bestIndex = -1;
-            foreach (var g in probes)
+            foreach (var g in gallery)
             {
-                if (g == probes[p])
+                if (g == queries[p])
                 {
                     continue;
                 }
-                var d = Distance(descriptors, probes[p], g, n);
+                var d = Distance(descriptors, queries[p], g, n);
                 if (d < best)
                 {
                     best = d;
                     bestIndex = g;
                 }
             }
-            return bestIndex >= 0 && person[bestIndex] == person[probes[p]] ? local + 1 : local;
+            return bestIndex >= 0 && person[bestIndex] == person[queries[p]] ? local + 1 : local;
         }, local =>
         {
             lock (lockObj)
@@ -304,7 +304,7 @@ public sealed partial class LfwVerification
                 hits += local;
             }
         });
-        return (double)hits / probes.Count;
+        return hits;
     }
 
     /// <summary>Euclidean distance of descriptors <paramref name="a"/> and <paramref name="b"/> of a row-major [count, <paramref name="n"/>] array.</summary>

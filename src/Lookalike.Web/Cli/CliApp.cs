@@ -8,7 +8,7 @@ namespace Lookalike.Web.Cli;
 
 /// <summary>
 /// The command-line verbs of the app (same executable), one file per verb in <c>Commands/</c>: import, query, eval-lfw,
-/// export-fvecs, bench-pipeline, rebuild-index, stats, and the admin credential verbs (set-admin-password, create-api-key,
+/// export-fvecs, bench-pipeline, train-head, rebuild-index, stats, and the admin credential verbs (set-admin-password, create-api-key,
 /// list-api-keys, revoke-api-key).
 /// Exit codes: 0 ok, 1 bad input, 2 runtime failure; messages name the file and the reason.
 /// </summary>
@@ -23,7 +23,7 @@ public static class CliApp
     /// <summary>Exit code of a runtime failure.</summary>
     public const int Failure = 2;
 
-    private static readonly string[] Verbs = ["import", "query", "eval-lfw", "export-fvecs", "bench-pipeline", "eval-sex", "backfill-age-sex", "eval-same-sex", "rebuild-index", "stats", "set-admin-password", "create-api-key", "list-api-keys", "revoke-api-key", "--help", "-h", "-?"];
+    private static readonly string[] Verbs = ["import", "query", "eval-lfw", "export-fvecs", "bench-pipeline", "eval-sex", "backfill-age-sex", "eval-same-sex", "train-head", "rebuild-index", "stats", "set-admin-password", "create-api-key", "list-api-keys", "revoke-api-key", "--help", "-h", "-?"];
 
     /// <summary>True when the first argument is one of the verbs (otherwise the web app starts).</summary>
     public static bool IsVerb(string[] args) => args is { Length: > 0 } && Verbs.Contains(args[0], StringComparer.Ordinal);
@@ -62,6 +62,7 @@ public static class CliApp
         root.Subcommands.Add(EvalSexCommand.Create(console, dataOption));
         root.Subcommands.Add(BackfillAgeSexCommand.Create(console, dataOption));
         root.Subcommands.Add(EvalSameSexCommand.Create(console, dataOption));
+        root.Subcommands.Add(TrainHeadCommand.Create(console, dataOption));
         foreach (var command in AdminCommands.Create(console, dataOption))
         {
             root.Subcommands.Add(command);

@@ -70,6 +70,7 @@ public sealed class CliTests(LfwGalleryFixture gallery)
     [InlineData("eval-sex")]
     [InlineData("backfill-age-sex")]
     [InlineData("eval-same-sex")]
+    [InlineData("train-head")]
     public void IsVerb_KnownVerb_True(string verb)
     {
         Assert.True(CliApp.IsVerb([verb]));
@@ -80,6 +81,18 @@ public sealed class CliTests(LfwGalleryFixture gallery)
     {
         Assert.False(CliApp.IsVerb([]));
         Assert.False(CliApp.IsVerb(["--urls", "http://127.0.0.1:5000"]));
+    }
+
+    [Fact]
+    public async Task TrainHead_MissingLfwFolder_ExitsOneNamingThePath()
+    {
+        var (console, output) = NewConsole();
+        using var data = new TempDirectory();
+
+        var code = await CliApp.RunAsync(["train-head", "/nonexistent/lfw", "/nonexistent/pairs.txt", "--data", data.Path], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("/nonexistent/lfw", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
