@@ -16,6 +16,14 @@ namespace Lookalike.Bench;
 /// around each query, as the peers' runners do); a "single" record with recall@k, QPS, p50/p99 ms.</item>
 /// <item><c>quit</c> (or end of input).</item>
 /// </list>
+/// <c>--reload mapped|memory</c>: after each build the index is saved, the built one dropped and the saved file loaded
+/// (<see cref="ExactVectorPlacement"/>; an int8 index's float32 copies mapped from the file or read into memory), and
+/// that loaded index is the one searched — what the app serves after a start. The build record then carries the loaded
+/// index's <c>params.memory_bytes</c> (resident heap), <c>mapped_bytes</c>, <c>built_memory_bytes</c> (the index as
+/// built), <c>build_peak_rss_bytes</c> (VmHWM up to the load) and, every record, <c>rss_bytes</c> / <c>peak_rss_bytes</c>
+/// (VmRSS / VmHWM, the peak reset after the load, so it is the serving peak). <c>--exact-file PATH</c> builds an int8
+/// index with <see cref="HnswOptions.ExactVectorFile"/> = PATH. The process holds the dataset (base, queries, ground
+/// truth) in both cases, as the peer's does.
 /// Anything else is answered with <c>{"error": …}</c>.
 /// </summary>
 internal static class ServeBench
@@ -49,6 +57,9 @@ internal static class ServeBench
         var dim = ds.Dimension;
         var labels = Enumerable.Range(0, ds.BaseCount).Select(i => (long)i).ToArray();
         var runner = new BenchRunner(ds, k, m, efc, quantization);
+        var reload = opts.GetValueOrDefault("reload");
+        ExactVectorPlacement? placement = reload is null ? null : Enum.Parse<ExactVectorPlacement>(reload, ignoreCase: true);
+        var exactFile = opts.GetValueOrDefault("exact-file");
         HnswIndex? index = null;
         var found = new long[ds.QueryCount * k];
         var result = new Neighbor[k];
@@ -69,10 +80,32 @@ internal static class ServeBench
             {
                 index = null;
                 GC.Collect();
-                index = new HnswIndex(new HnswOptions { Dimension = dim, Metric = ds.Metric, M = m, EfConstruction = efc, InitialCapacity = ds.BaseCount, Quantization = quantization });
+                GC.WaitForPendingFinalizers();
+                index = new HnswIndex(new HnswOptions { Dimension = dim, Metric = ds.Metric, M = m, EfConstruction = efc, InitialCapacity = ds.BaseCount, Quantization = quantization, ExactVectorFile = exactFile });
                 var sw = Stopwatch.StartNew();
                 index.AddRange(labels, ds.Base, bt);
-                runner.Build(sw.Elapsed.TotalSeconds, bt, runner.SavedBytes(index), index.MemoryBytes);
+                var buildS = sw.Elapsed.TotalSeconds;
+                if (placement is not { } where)
+                {
+                    runner.Extra["mapped_bytes"] = index.MappedBytes;
+                    runner.Build(buildS, bt, runner.SavedBytes(index), index.MemoryBytes);
+                    continue;
+                }
+                var path = Path.Combine(Path.GetTempPath(), $"lookalike-serve-{Environment.ProcessId}.hnsw");
+                index.Save(path);
+                var fileBytes = new FileInfo(path).Length;
+                runner.Extra["built_memory_bytes"] = index.MemoryBytes;
+                index = null;
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                index = HnswIndex.Load(path, null, where);
+                File.Delete(path); // a mapping outlives the name (POSIX)
+                runner.Extra["mapped_bytes"] = index.MappedBytes;
+                runner.Extra["section_bytes"] = index.MappedBytes > 0 ? index.MappedBytes : 0;
+                runner.Extra["build_peak_rss_bytes"] = BenchRunner.ProcStatusBytes("VmHWM") ?? -1;
+                BenchRunner.ResetPeakRss();
+                runner.Build(buildS, bt, fileBytes, index.MemoryBytes);
                 continue;
             }
             if (parts.Length == 2 && parts[0] == "search" && index is not null && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var ef) && ef > 0)

@@ -49,6 +49,15 @@ static std::vector<T> read_vecs(const std::string& path, int& n, int& d) {
 
 static double load1() { double l[1] = {NAN}; getloadavg(l, 1); return l[0]; }
 
+// A /proc/self/status field in bytes (VmRSS: resident now; VmHWM: peak resident), -1 where there is none.
+static long long status_bytes(const char* field) {
+    std::ifstream f("/proc/self/status");
+    std::string line, want = std::string(field) + ":";
+    while (std::getline(f, line))
+        if (line.compare(0, want.size(), want) == 0) return std::stoll(line.substr(want.size())) * 1024;
+    return -1;
+}
+
 static double pct(std::vector<double> v, double p) {
     if (v.empty()) return NAN;
     std::sort(v.begin(), v.end());
@@ -125,7 +134,8 @@ int main(int argc, char** argv) {
                   << ", \"recall_at_k\": " << num(recall, 5) << ", \"qps\": " << num(qps, 1)
                   << ", \"p50_ms\": " << num(p50) << ", \"p99_ms\": " << num(p99)
                   << ", \"n_queries\": " << (ef > 0 ? std::to_string(nq) : "null")
-                  << ", \"load1\": " << num(load1(), 2) << "}" << std::endl;
+                  << ", \"load1\": " << num(load1(), 2) << ", \"rss_bytes\": " << status_bytes("VmRSS")
+                  << ", \"peak_rss_bytes\": " << status_bytes("VmHWM") << "}" << std::endl;
     };
     std::vector<int> found(static_cast<size_t>(nq) * k, -1);
     std::vector<double> lat(nq);
