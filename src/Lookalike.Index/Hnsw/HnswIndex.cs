@@ -22,7 +22,11 @@ namespace Lookalike.Index;
 /// USearch <c>i8</c>) that the graph walk and the insert-time neighbour selection compare with SIMD integer kernels, and
 /// the float32 vectors are kept outside the records; a search re-ranks its max(ef, 2·k) layer-0 results on them, so
 /// returned distances are exact cosine distances and recall@10 stays within 0.005 of a float32 index at the same
-/// efSearch (tests: <c>HnswInt8Tests</c>).</para>
+/// efSearch (tests: <c>HnswInt8Tests</c>). The float32 copies are not part of the resident heap unless asked for: a
+/// loaded index maps them from the page-aligned exact-vector section of its file (<see cref="ExactVectorPlacement"/>,
+/// format version 3), an index being built keeps them in native memory or in a companion file
+/// (<see cref="HnswOptions.ExactVectorFile"/>); <see cref="MemoryBytes"/> counts what is resident,
+/// <see cref="MappedBytes"/> what is mapped (tests: <c>HnswInt8FileTests</c>).</para>
 /// <para><b>Thread safety.</b> Every member may be called from any thread at any time:
 /// searches (<see cref="Search(ReadOnlySpan{float}, int, int, Func{long, bool}?)"/>, <see cref="SearchWithTrace"/>),
 /// reads (<see cref="Contains"/>, <see cref="TryGetVector"/>, introspection) and mutations (<see cref="Add"/>,
