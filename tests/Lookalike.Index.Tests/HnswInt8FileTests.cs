@@ -202,6 +202,43 @@ public sealed class HnswInt8FileTests : IDisposable
         Assert.Equal("content", ex.Check);
     }
 
+    [Theory]
+    [InlineData(0.1)] // inside the records
+    [InlineData(0.3)] // around the records' end and the padding
+    [InlineData(0.999)] // inside the section
+    public void Load_Int8TruncatedWithRecomputedChecksum_Refused(double keep)
+    {
+        // Arrange: a cut file whose checksum was recomputed, so only the size and content checks can tell.
+        var path = Saved(Build(IndexTestData.Clustered(600, Dim, 10, 0.06f, 2), 600, Quantization.Int8));
+        var whole = File.ReadAllBytes(path);
+        var bytes = whole.AsSpan(0, (int)(whole.Length * keep)).ToArray();
+        SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32), bytes.AsSpan(bytes.Length - 32));
+        File.WriteAllBytes(path, bytes);
+
+        // Act + Assert
+        Assert.Throws<IndexFormatException>(() => HnswIndex.Load(path));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Load_RandomBytesBehindVersion3Int8Header_ThrowsIndexFormatException(int seed)
+    {
+        // Arrange: 1 MiB of random bytes behind a valid magic, version 3 and quantization Int8, checksum recomputed.
+        var bytes = new byte[1 << 20];
+        new Random(seed).NextBytes(bytes);
+        "LKHNSW\r\n"u8.CopyTo(bytes);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 3);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12), (int)DistanceMetric.Cosine);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(64), (int)Quantization.Int8);
+        SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32), bytes.AsSpan(bytes.Length - 32));
+        var path = Path.Combine(dir, "random.hnsw");
+        File.WriteAllBytes(path, bytes);
+
+        // Act + Assert
+        Assert.Throws<IndexFormatException>(() => HnswIndex.Load(path));
+    }
+
     [Fact]
     public void Load_Int8SectionOffsetNotPageAligned_ThrowsHeader()
     {
