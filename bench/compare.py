@@ -28,13 +28,13 @@ def load(paths):
     return recs
 
 
-def best_qps(recs, peer, t):
+def best_qps(recs, peer, t, key="qps"):
     pts = [r for r in recs if r["peer"] == peer and r["mode"] == "single" and r.get("threads") == 1
-           and r.get("recall_at_k") is not None and r["recall_at_k"] >= t and r.get("qps")]
+           and r.get("recall_at_k") is not None and r["recall_at_k"] >= t and r.get(key)]
     if not pts:
         return None, None, None
-    b = max(pts, key=lambda r: r["qps"])
-    return b["qps"], b["ef"], b
+    b = max(pts, key=lambda r: r[key])
+    return b[key], b["ef"], b
 
 
 def cell(q, ef, rec):
@@ -81,6 +81,19 @@ def main():
             q, pef, prec = best_qps(recs, p, t)
             row += [cell(q, pef, prec), ratio(ours, q)]
         print("| " + " | ".join(row) + " |")
+    if any(r.get("cpu_qps") for r in recs if r["peer"] == ours_name):
+        print()
+        print("Queries per CPU-second of the searching thread (median of the rounds; less sensitive to a shared machine):")
+        print()
+        print(f"| recall@10 >= | {ours_name} cpu QPS [ef] | " + " | ".join(f"{p} cpu QPS [ef] | ratio vs {p}" for p in peers) + " |")
+        print("|---|---|" + "---|---|" * len(peers))
+        for t in THRESHOLDS:
+            ours, ef, orec = best_qps(recs, ours_name, t, "cpu_qps")
+            row = [f"{t:.2f}", f"{ours:,.0f} [{ef}]" if ours else "-"]
+            for p in peers:
+                q, pef, prec = best_qps(recs, p, t, "cpu_qps")
+                row += [f"{q:,.0f} [{pef}]" if q else "-", ratio(ours, q)]
+            print("| " + " | ".join(row) + " |")
     print()
     print(f"| build | {ours_name} s | " + " | ".join(f"{p} s | ratio vs {p}" for p in peers) + " |")
     print("|---|---|" + "---|---|" * len(peers))

@@ -93,8 +93,12 @@ def main():
                 # the record of the median pass (its latencies); recall is the same in every pass
                 rec = dict(min(recs, key=lambda x: abs(x["qps"] - med)))
                 rec.update(qps=round(med, 1), qps_min=min(qps), qps_max=max(qps), qps_runs=len(qps), interleaved=True)
+                cpu = [x["cpu_qps"] for x in recs if x.get("cpu_qps")]
+                if cpu:
+                    # queries per CPU-second of the searching thread, median of the rounds (less load-sensitive)
+                    rec.update(cpu_qps=round(statistics.median(cpu), 1), cpu_qps_min=min(cpu), cpu_qps_max=max(cpu))
                 print(json.dumps(rec), flush=True)
-                line.append(f"{rec['peer']} {med:,.0f} QPS ({min(qps):,.0f}–{max(qps):,.0f}) recall {rec['recall_at_k']:.4f}")
+                line.append(f"{rec['peer']} {med:,.0f} QPS ({min(qps):,.0f}–{max(qps):,.0f}) cpu {rec.get('cpu_qps') or 0:,.0f} recall {rec['recall_at_k']:.4f}")
             print("  ".join(line), file=sys.stderr)
     finally:
         for s in sides:
