@@ -291,7 +291,8 @@ public sealed partial class HnswIndex
 
             fs.Position = headerBytes;
             // Sized for the records only (the saved initial capacity stays in the options, for indexes built from them).
-            // A mapped section becomes the exact store's first segment; it is only read once every check below passed.
+            // A mapped section becomes the exact store's first segment. The checks below read the section through the
+            // stream, not the mapping, and the index (with its mapping) is returned only once all of them passed.
             var index = new HnswIndex(options, slots, mapped ? () => new Hnsw.ExactVectorStore(fs, section, exactVectorBytes, slots) : null);
             index.ReadRecords(r, version, slots, live, entryId, topLayer, rng, budget - recordBytes);
             if (hasSection)
