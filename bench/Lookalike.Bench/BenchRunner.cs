@@ -154,6 +154,10 @@ internal sealed class BenchRunner(Dataset ds, int k, int m, int efc, Quantizatio
             WriteNullable(w, "load1", Load1());
             WriteNullable(w, "rss_bytes", ProcStatusBytes("VmRSS"));
             WriteNullable(w, "peak_rss_bytes", ProcStatusBytes("VmHWM"));
+            // RSS split: anonymous (heap, native segments: what the process owns) and file-backed (mapped file pages,
+            // e.g. an int8 index's exact-vector section: clean, the kernel may drop them under memory pressure).
+            WriteNullable(w, "rss_anon_bytes", ProcStatusBytes("RssAnon"));
+            WriteNullable(w, "rss_file_bytes", ProcStatusBytes("RssFile"));
             foreach (var (key, value) in Extra)
             {
                 w.WriteNumber(key, value);

@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
                   << ", \"p50_ms\": " << num(p50) << ", \"p99_ms\": " << num(p99)
                   << ", \"n_queries\": " << (ef > 0 ? std::to_string(nq) : "null")
                   << ", \"load1\": " << num(load1(), 2) << ", \"rss_bytes\": " << status_bytes("VmRSS")
-                  << ", \"peak_rss_bytes\": " << status_bytes("VmHWM")
+                  << ", \"peak_rss_bytes\": " << status_bytes("VmHWM") << ", \"rss_anon_bytes\": " << status_bytes("RssAnon")
+                  << ", \"rss_file_bytes\": " << status_bytes("RssFile")
                   << ", \"cpu_qps\": " << (ef > 0 ? num(cpu_qps, 1) : std::string("null")) << "}" << std::endl;
     };
     std::vector<int> found(static_cast<size_t>(nq) * k, -1);
