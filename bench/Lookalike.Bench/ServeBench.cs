@@ -14,6 +14,8 @@ namespace Lookalike.Bench;
 /// <item><c>build T</c>: a new index built with T threads (the one searched afterwards); a "build" record.</item>
 /// <item><c>search EF</c>: 200 warm-up queries, then one timed single-thread pass over every query (a clock read
 /// around each query, as the peers' runners do); a "single" record with recall@k, QPS, p50/p99 ms.</item>
+/// <item><c>reload mapped|memory</c> (after a build with <c>--reload</c>): the saved file loaded again with that
+/// placement; answers <c>{"reloaded": …, "load_s": …}</c>.</item>
 /// <item><c>quit</c> (or end of input).</item>
 /// </list>
 /// <c>--reload mapped|memory</c>: after each build the index is saved, the built one dropped and the saved file loaded
@@ -61,6 +63,7 @@ internal static class ServeBench
         ExactVectorPlacement? placement = reload is null ? null : Enum.Parse<ExactVectorPlacement>(reload, ignoreCase: true);
         var exactFile = opts.GetValueOrDefault("exact-file");
         HnswIndex? index = null;
+        string? savedPath = null;
         var found = new long[ds.QueryCount * k];
         var result = new Neighbor[k];
         var lat = new double[ds.QueryCount];
@@ -103,12 +106,29 @@ internal static class ServeBench
                 GC.Collect();
                 runner.Extra["rss_anon_before_load_bytes"] = BenchRunner.ProcStatusBytes("RssAnon") ?? -1;
                 index = HnswIndex.Load(path, null, where);
-                File.Delete(path); // a mapping outlives the name (POSIX)
+                savedPath = path; // kept for "reload", deleted at the end
                 runner.Extra["mapped_bytes"] = index.MappedBytes;
                 runner.Extra["section_bytes"] = index.MappedBytes > 0 ? index.MappedBytes : 0;
                 runner.Extra["build_peak_rss_bytes"] = BenchRunner.ProcStatusBytes("VmHWM") ?? -1;
                 BenchRunner.ResetPeakRss();
                 runner.Build(buildS, bt, fileBytes, index.MemoryBytes);
+                continue;
+            }
+            if (parts.Length == 2 && parts[0] == "reload" && savedPath is not null && Enum.TryParse<ExactVectorPlacement>(parts[1], ignoreCase: true, out var again))
+            {
+                // The saved file loaded again with another placement (a fresh mapping: no row paged in yet).
+                var seconds = Stopwatch.StartNew();
+                index = null;
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                index = HnswIndex.Load(savedPath, null, again);
+                runner.Extra["load_s"] = Math.Round(seconds.Elapsed.TotalSeconds, 3);
+                runner.Extra["mapped_bytes"] = index.MappedBytes;
+                runner.Extra["placement_mapped"] = again == ExactVectorPlacement.Mapped ? 1 : 0;
+                BenchRunner.ResetPeakRss();
+                Console.Out.WriteLine($"{{\"reloaded\": \"{again}\", \"load_s\": {runner.Extra["load_s"].ToString(CultureInfo.InvariantCulture)}, \"memory_bytes\": {index.MemoryBytes}, \"mapped_bytes\": {index.MappedBytes}}}");
+                Console.Out.Flush();
                 continue;
             }
             if (parts.Length == 2 && parts[0] == "search" && index is not null && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var ef) && ef > 0)
@@ -136,6 +156,13 @@ internal static class ServeBench
             }
             Console.Out.WriteLine($"{{\"error\": \"unknown or premature command: {line.Replace("\"", "'", StringComparison.Ordinal)}\"}}");
             Console.Out.Flush();
+        }
+        if (savedPath is not null)
+        {
+            index = null;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            File.Delete(savedPath);
         }
         return 0;
     }
