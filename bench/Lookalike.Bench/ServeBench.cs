@@ -56,6 +56,9 @@ internal static class ServeBench
         var efc = int.Parse(Get("efc", "200"), CultureInfo.InvariantCulture);
         var quantization = Enum.Parse<Quantization>(Get("quantization", "none"), ignoreCase: true);
         var ds = Dataset.Load(dir, opts.GetValueOrDefault("dataset"));
+        // The loader's file buffers (as large as the base set) are garbage now: collect them, so that the peak RSS of
+        // the build is the dataset plus the index, not plus a dead copy of the file.
+        GC.Collect();
         var dim = ds.Dimension;
         var labels = Enumerable.Range(0, ds.BaseCount).Select(i => (long)i).ToArray();
         var runner = new BenchRunner(ds, k, m, efc, quantization);
