@@ -19,7 +19,9 @@
 #
 # Environment: PEERS_WORK (where the peers' data/builds/results live; default /tmp/lookalike-peers),
 # PEERS_DIR (the peers harness; default ../shared/bench/peers beside the checkout), COMPARE_PEERS, COMPARE_MODE,
-# BENCH_RUNS, EF_SWEEP. Needs g++ and libhnswlib-dev (apt-get install libhnswlib-dev) for hnswlib-native.
+# BENCH_RUNS, EF_SWEEP, BUILD_THREADS (interleaved builds, default "2,1"; the last is the index searched),
+# COMPARE_ALSO (arguments of a second side of ours, "lookalike-also", run beside the first against the same peer build,
+# e.g. COMPARE_ALSO="--quantization int8 --reload mapped"). Needs g++ and libhnswlib-dev (apt-get install libhnswlib-dev) for hnswlib-native.
 # Results: bench/out/DATASET.interleaved.jsonl (ours and hnswlib-native, interleaved), $PEERS_WORK/results/DATASET.jsonl
 # (sequential peers) and bench/out/DATASET.lookalike.jsonl (ours, sequential mode); the table also goes to
 # bench/out/DATASET.compare.txt.
@@ -52,8 +54,13 @@ if [ "$MODE" = interleaved ] && [[ " $PEER_LIST " == *" hnswlib-native "* ]]; th
   "$HERE/run.sh" --build-only   # builds Lookalike.Bench (Release) if a source changed
   BOTH="$HERE/out/$DATASET$TAG.interleaved.jsonl"
   echo "== lookalike and hnswlib-native interleaved on $DATASET $* (${BENCH_RUNS:-5} rounds; load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-  /usr/bin/python3 "$HERE/interleave.py" --rounds "${BENCH_RUNS:-5}" --ef "$EF_SWEEP" \
-    --ours "dotnet $HERE/out/lookalike-bench/Lookalike.Bench.dll serve $DATA $*" --peer "$SERVE $DATA" > "$BOTH"
+  OURS_SIDES=(--ours "dotnet $HERE/out/lookalike-bench/Lookalike.Bench.dll serve $DATA $*")
+  if [ -n "${COMPARE_ALSO:-}" ]; then
+    # A second side of ours with other arguments (e.g. "--quantization int8 --reload mapped"), beside one peer build.
+    OURS_SIDES+=(--ours "dotnet $HERE/out/lookalike-bench/Lookalike.Bench.dll serve $DATA $COMPARE_ALSO" --ours-names lookalike,lookalike-also)
+  fi
+  /usr/bin/python3 "$HERE/interleave.py" --rounds "${BENCH_RUNS:-5}" --ef "$EF_SWEEP" --build-threads "${BUILD_THREADS:-2,1}" \
+    "${OURS_SIDES[@]}" --peer "$SERVE $DATA" > "$BOTH"
   FILES+=("$BOTH")
   PEER_LIST="$(echo " $PEER_LIST " | sed 's/ hnswlib-native / /')"
 else
@@ -73,3 +80,6 @@ if [ -n "$PEER_LIST" ]; then
   FILES+=("$PEERS_WORK/results/$DATASET.jsonl")
 fi
 /usr/bin/python3 "$HERE/compare.py" "${FILES[@]}" | tee "$HERE/out/$DATASET$TAG.compare.txt"
+if [ -n "${COMPARE_ALSO:-}" ]; then
+  /usr/bin/python3 "$HERE/compare.py" --ours lookalike-also "${FILES[@]}" | tee -a "$HERE/out/$DATASET$TAG.compare.txt"
+fi

@@ -29,6 +29,52 @@ internal sealed class BenchRunner(Dataset ds, int k, int m, int efc, Quantizatio
         }
     }
 
+    /// <summary>Extra numbers written into every record from now on (e.g. <c>mapped_bytes</c>, <c>section_bytes</c>).</summary>
+    public Dictionary<string, double> Extra { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A field of /proc/self/status in bytes (<c>VmRSS</c>: resident now, <c>VmHWM</c>: peak resident since the
+    /// process started or since <see cref="ResetPeakRss"/>); null where there is no /proc.</summary>
+    public static long? ProcStatusBytes(string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                {
+                    var kb = line[(field.Length + 1)..].Trim().Split(' ')[0];
+                    return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return null;
+    }
+
+    /// <summary>Resets the peak-RSS mark (VmHWM) to the current RSS (Linux: "5" into /proc/self/clear_refs), so that a
+    /// later <c>VmHWM</c> is the peak of what followed (the search phase), not of the build.</summary>
+    public static bool ResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     public void Build(double seconds, int threads, long fileBytes, long memory)
     {
         (buildS, buildThreads, indexBytes, memoryBytes) = (seconds, threads, fileBytes, memory);
@@ -106,6 +152,16 @@ internal sealed class BenchRunner(Dataset ds, int k, int m, int efc, Quantizatio
             WriteNullable(w, "p99_ms", p99 is { } b ? Math.Round(b, 4) : null);
             WriteNullable(w, "n_queries", nQueries);
             WriteNullable(w, "load1", Load1());
+            WriteNullable(w, "rss_bytes", ProcStatusBytes("VmRSS"));
+            WriteNullable(w, "peak_rss_bytes", ProcStatusBytes("VmHWM"));
+            // RSS split: anonymous (heap, native segments: what the process owns) and file-backed (mapped file pages,
+            // e.g. an int8 index's exact-vector section: clean, the kernel may drop them under memory pressure).
+            WriteNullable(w, "rss_anon_bytes", ProcStatusBytes("RssAnon"));
+            WriteNullable(w, "rss_file_bytes", ProcStatusBytes("RssFile"));
+            foreach (var (key, value) in Extra)
+            {
+                w.WriteNumber(key, value);
+            }
             w.WriteEndObject();
         }
         Console.Out.WriteLine(Encoding.UTF8.GetString(ms.ToArray()));

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -47,7 +48,19 @@ static std::vector<T> read_vecs(const std::string& path, int& n, int& d) {
     return out;
 }
 
+// CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID): on a shared machine, the time the pass actually ran.
+static double thread_cpu_s() { timespec t{}; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+
 static double load1() { double l[1] = {NAN}; getloadavg(l, 1); return l[0]; }
+
+// A /proc/self/status field in bytes (VmRSS: resident now; VmHWM: peak resident), -1 where there is none.
+static long long status_bytes(const char* field) {
+    std::ifstream f("/proc/self/status");
+    std::string line, want = std::string(field) + ":";
+    while (std::getline(f, line))
+        if (line.compare(0, want.size(), want) == 0) return std::stoll(line.substr(want.size())) * 1024;
+    return -1;
+}
 
 static double pct(std::vector<double> v, double p) {
     if (v.empty()) return NAN;
@@ -111,7 +124,7 @@ int main(int argc, char** argv) {
     const char* simd = "scalar";
 #endif
     std::unique_ptr<hnswlib::HierarchicalNSW<float>> index;
-    double build_s = 0; int bt_used = 0; long long ibytes = -1;
+    double build_s = 0; int bt_used = 0; long long ibytes = -1; double cpu_qps = NAN;
     auto emit = [&](const char* mode, int ef, double recall, double qps, double p50, double p99) {
         std::cout << "{\"peer\": \"hnswlib-native\", \"dataset\": \"" << dataset << "\", \"mode\": \"" << mode
                   << "\", \"params\": {\"M\": " << M << ", \"efConstruction\": " << efc << ", \"space\": \""
@@ -125,7 +138,10 @@ int main(int argc, char** argv) {
                   << ", \"recall_at_k\": " << num(recall, 5) << ", \"qps\": " << num(qps, 1)
                   << ", \"p50_ms\": " << num(p50) << ", \"p99_ms\": " << num(p99)
                   << ", \"n_queries\": " << (ef > 0 ? std::to_string(nq) : "null")
-                  << ", \"load1\": " << num(load1(), 2) << "}" << std::endl;
+                  << ", \"load1\": " << num(load1(), 2) << ", \"rss_bytes\": " << status_bytes("VmRSS")
+                  << ", \"peak_rss_bytes\": " << status_bytes("VmHWM") << ", \"rss_anon_bytes\": " << status_bytes("RssAnon")
+                  << ", \"rss_file_bytes\": " << status_bytes("RssFile")
+                  << ", \"cpu_qps\": " << (ef > 0 ? num(cpu_qps, 1) : std::string("null")) << "}" << std::endl;
     };
     std::vector<int> found(static_cast<size_t>(nq) * k, -1);
     std::vector<double> lat(nq);
@@ -165,12 +181,14 @@ int main(int argc, char** argv) {
             index->setEf(std::max(arg, k));
             for (int i = 0; i < std::min(nq, 200); i++) run_one(i);
             auto t0 = clk::now();
+            double c0 = thread_cpu_s();
             for (int i = 0; i < nq; i++) {
                 auto a = clk::now();
                 run_one(i);
                 lat[i] = std::chrono::duration<double, std::milli>(clk::now() - a).count();
             }
             double qps = nq / std::chrono::duration<double>(clk::now() - t0).count();
+            cpu_qps = nq / (thread_cpu_s() - c0);
             long hits = 0;
             for (int i = 0; i < nq; i++) {
                 std::unordered_set<int> s(gt.begin() + static_cast<size_t>(i) * gtk, gt.begin() + static_cast<size_t>(i) * gtk + k);

@@ -5,7 +5,9 @@ namespace Lookalike.Index;
 /// bytes, rounded up to 64, plus on average <c>(M + 1)·4/(M − 1)</c> bytes of upper-layer links. Under
 /// <see cref="Quantization.Int8"/> the record holds <c>Dimension</c> bytes of codes instead of <c>Dimension·4</c>, and
 /// the float32 copy (<c>Dimension·4</c> rounded up to 64) lives outside the records: for 128-D, M 16, a 320-byte record
-/// plus 512 bytes instead of a 704-byte record.</summary>
+/// plus 512 bytes instead of a 704-byte record. Those 512 bytes are resident only while they are in native memory (an
+/// index built without <see cref="ExactVectorFile"/>); a loaded int8 index maps them from its file, and one built with
+/// <see cref="ExactVectorFile"/> from that file, so its resident part is the 320-byte records.</summary>
 /// <remarks>The bounds of the tuning parameters are defined here once (<see cref="MinM"/>, <see cref="MaxM"/>,
 /// <see cref="MaxEfConstruction"/>, <see cref="MaxEfSearch"/>, <see cref="MaxDimension"/>): <see cref="Validate"/>,
 /// <see cref="HnswIndex.Load(string)"/> and the per-call efSearch of a search check against them, and callers (the
@@ -57,6 +59,15 @@ public sealed record HnswOptions
     /// <see cref="DistanceMetric.Cosine"/>; see <see cref="Index.Quantization"/> for the scheme and memory.</summary>
     public Quantization Quantization { get; init; } = Quantization.None;
 
+    /// <summary>Where an int8 index being built keeps the float32 copies its searches re-rank on (a quantised index
+    /// only). Defaults to null: native memory, counted in <see cref="HnswIndex.MemoryBytes"/>. A path: a companion file
+    /// created (or truncated) there and memory-mapped read-write, one region per storage segment, so the copies leave
+    /// the resident heap and the OS pages them in and out (<see cref="HnswIndex.MappedBytes"/>); the file is deleted
+    /// when the index is finalised or the process exits normally. Not saved in the index file: a loaded index maps the
+    /// exact-vector section of its own file instead (<see cref="HnswIndex.Load(string, int?, ExactVectorPlacement)"/>).
+    /// FAISS <c>IndexRefineFlat</c> keeps its refinement vectors in memory; a companion file is the on-disk variant.</summary>
+    public string? ExactVectorFile { get; init; }
+
     /// <summary>Seed of the level generator; the same seed and insertion order give the same graph. Defaults to 42.</summary>
     public int Seed { get; init; } = 42;
 
@@ -86,6 +97,11 @@ public sealed record HnswOptions
         if (!Enum.IsDefined(Quantization))
         {
             throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "unknown quantization");
+        }
+        if (ExactVectorFile is not null && (Quantization == Quantization.None || ExactVectorFile.Length == 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ExactVectorFile), ExactVectorFile,
+                "a companion file for exact vectors needs a quantised index (a float32 index keeps its vectors in its records) and a non-empty path");
         }
         if (Quantization == Quantization.Int8 && Metric != DistanceMetric.Cosine)
         {

@@ -14,7 +14,9 @@ public enum Quantization
     /// training pass over data an incremental index does not have up front). The graph search compares the int8 codes
     /// (the node records shrink from 4·Dimension to Dimension bytes of vector, so a visit touches fewer cache lines);
     /// the ef final candidates are re-ranked on float32 copies kept outside the node records, so results and their
-    /// distances are exact cosine distances. Memory per element: Dimension (codes) + 4·Dimension (float copy) bytes
-    /// of vector, against 4·Dimension for <see cref="None"/>: it buys search speed, not memory.</summary>
+    /// distances are exact cosine distances. Resident memory per element: Dimension bytes of codes in the record; the
+    /// 4·Dimension-byte float copy is resident only in an index built in memory without
+    /// <see cref="HnswOptions.ExactVectorFile"/> (a loaded index maps it from its file, <see cref="ExactVectorPlacement"/>).
+    /// On disk the file holds the records with codes, then the float copies in a page-aligned section.</summary>
     Int8,
 }

@@ -275,10 +275,10 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
             }
         }
 
-        // Saved again, it is a version-2 file that loads.
-        var resaved = Path.Combine(dir, "v2.hnsw");
+        // Saved again, it is a version-3 file that loads.
+        var resaved = Path.Combine(dir, "v3.hnsw");
         loaded.Save(resaved);
-        Assert.Equal(2, BitConverter.ToInt32(File.ReadAllBytes(resaved), 8));
+        Assert.Equal(3, BitConverter.ToInt32(File.ReadAllBytes(resaved), 8));
         Assert.Equal(199, HnswIndex.Load(resaved).Count);
     }
 

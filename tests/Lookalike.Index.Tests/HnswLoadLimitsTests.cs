@@ -76,7 +76,7 @@ public sealed class HnswLoadLimitsTests : IDisposable
 
     [Theory]
     [InlineData(0)]
-    [InlineData(3)] // versions 1 (before quantization) and 2 (current) load
+    [InlineData(4)] // versions 1 (before quantization), 2 (int8 vectors inline) and 3 (current) load
     [InlineData(-1)]
     public void Load_UnknownVersionWithRecomputedChecksum_RefusedAsVersion(int version)
     {
@@ -166,8 +166,10 @@ public sealed class HnswLoadLimitsTests : IDisposable
     {
         var slots = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(SlotCountOffset));
         var output = new List<byte>(file.Length);
-        output.AddRange(file.AsSpan(0, 72).ToArray());
-        var pos = 72;
+        // The header: 72 bytes up to version 2, 80 from version 3 (the exact-vector section's offset; 0 for float32).
+        var header = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(8)) >= 3 ? 80 : 72;
+        output.AddRange(file.AsSpan(0, header).ToArray());
+        var pos = header;
         for (var id = 0; id < slots; id++)
         {
             var level = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(pos + 8));

@@ -22,7 +22,11 @@ namespace Lookalike.Index;
 /// USearch <c>i8</c>) that the graph walk and the insert-time neighbour selection compare with SIMD integer kernels, and
 /// the float32 vectors are kept outside the records; a search re-ranks its max(ef, 2·k) layer-0 results on them, so
 /// returned distances are exact cosine distances and recall@10 stays within 0.005 of a float32 index at the same
-/// efSearch (tests: <c>HnswInt8Tests</c>).</para>
+/// efSearch (tests: <c>HnswInt8Tests</c>). The float32 copies are not part of the resident heap unless asked for: a
+/// loaded index maps them from the page-aligned exact-vector section of its file (<see cref="ExactVectorPlacement"/>,
+/// format version 3), an index being built keeps them in native memory or in a companion file
+/// (<see cref="HnswOptions.ExactVectorFile"/>); <see cref="MemoryBytes"/> counts what is resident,
+/// <see cref="MappedBytes"/> what is mapped (tests: <c>HnswInt8FileTests</c>).</para>
 /// <para><b>Thread safety.</b> Every member may be called from any thread at any time:
 /// searches (<see cref="Search(ReadOnlySpan{float}, int, int, Func{long, bool}?)"/>, <see cref="SearchWithTrace"/>),
 /// reads (<see cref="Contains"/>, <see cref="TryGetVector"/>, introspection) and mutations (<see cref="Add"/>,
@@ -83,14 +87,16 @@ public sealed partial class HnswIndex : IVectorIndex
     /// <param name="options">Dimension, metric and tuning parameters; see <see cref="HnswOptions"/> for defaults and ranges.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range (e.g. <c>InitialCapacity</c> ≤ 0, <c>M</c> &lt; 2).</exception>
+    /// <exception cref="IOException"><see cref="HnswOptions.ExactVectorFile"/> is set and cannot be created.</exception>
     public HnswIndex(HnswOptions options)
-        : this(options, options?.InitialCapacity ?? 0)
+        : this(options, options?.InitialCapacity ?? 0, null)
     {
     }
 
     /// <summary>Creates an empty index with room for <paramref name="capacity"/> nodes in its first segment
-    /// (<see cref="Load(string)"/> sizes it for the file while keeping the saved options unchanged).</summary>
-    private HnswIndex(HnswOptions options, int capacity)
+    /// (<see cref="Load(string)"/> sizes it for the file while keeping the saved options unchanged). A quantised index
+    /// takes <paramref name="mappedExact"/> as its exact-vector store when given (a loaded file's mapped section).</summary>
+    private HnswIndex(HnswOptions options, int capacity, Func<ExactVectorStore>? mappedExact)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -103,7 +109,7 @@ public sealed partial class HnswIndex : IVectorIndex
         exactBytes = VectorSpaces.VectorBytes(exactSpace, dimension);
         if (VectorSpaces.IsQuantized(space))
         {
-            exact = new ExactVectorStore(exactBytes, Math.Max(capacity, 1));
+            exact = mappedExact?.Invoke() ?? new ExactVectorStore(exactBytes, Math.Max(capacity, 1), options.ExactVectorFile);
             exactOffset = ExactVectorStore.RowBytes(vectorBytes);
             queryBytes = exactOffset + exactBytes;
         }
@@ -301,10 +307,18 @@ public sealed partial class HnswIndex : IVectorIndex
         }
     }
 
-    /// <summary>Bytes held by vectors and layer-0 links (allocated record segments, including reserved capacity),
-    /// the exact float32 vectors of a quantised index (<see cref="Quantization.Int8"/>), upper-layer links and the
-    /// label map (estimated at 24 bytes per entry).</summary>
-    public long MemoryBytes => store.AllocatedBytes + (exact?.AllocatedBytes ?? 0) + Interlocked.Read(ref upperBytes) + (24L * Count);
+    /// <summary>Resident heap bytes: vectors and layer-0 links (allocated record segments, including reserved capacity),
+    /// the exact float32 vectors of a quantised index (<see cref="Quantization.Int8"/>) that live in native memory,
+    /// upper-layer links and the label map (estimated at 24 bytes per entry). Exact vectors in a memory-mapped file (a
+    /// loaded int8 index's section, or <see cref="HnswOptions.ExactVectorFile"/>) are in <see cref="MappedBytes"/>
+    /// instead. For 128-D, M 16: about 734 B per vector (float32), 350 B (int8, copies mapped), 862 B (int8, copies in
+    /// memory).</summary>
+    public long MemoryBytes => store.AllocatedBytes + (exact?.ResidentBytes ?? 0) + Interlocked.Read(ref upperBytes) + (24L * Count);
+
+    /// <summary>Bytes of a quantised index's exact float32 vectors that are memory-mapped files rather than heap (the
+    /// loaded file's exact-vector section, or the <see cref="HnswOptions.ExactVectorFile"/> companion): address space,
+    /// paged in by the OS only where a search re-ranks. 0 for a float32 index or copies held in memory.</summary>
+    public long MappedBytes => exact?.MappedBytes ?? 0;
 
     /// <summary>Level of a new node: floor(−ln(U)·mL), U uniform in (0, 1], mL = 1/ln(M) (paper §4, Algorithm 1).
     /// Caller holds <see cref="labelLock"/>.</summary>

@@ -4,12 +4,12 @@ using System.Security.Cryptography;
 namespace Lookalike.Index.Persistence;
 
 /// <summary>
-/// Binary format of a saved <see cref="HnswIndex"/>, version 2 (all integers little-endian); version 1 files
-/// (no quantization field: float32 storage) still load:
+/// Binary format of a saved <see cref="HnswIndex"/>, version 3 (all integers little-endian); version 1 files (no
+/// quantization field: float32 storage) and version 2 files (exact vectors inline, no section) still load:
 /// <code>
 /// offset size
 ///   0     8  magic "LKHNSW\r\n"
-///   8     4  version (2; 1 = the format before quantization, read as Quantization.None)
+///   8     4  version (3; 2 = int8 indexes stored their float32 vectors inline; 1 = before quantization, Quantization.None)
 ///  12     4  metric (0 SquaredL2, 1 Cosine, 2 InnerProduct)
 ///  16     4  dimension
 ///  20     4  M
@@ -24,23 +24,42 @@ namespace Lookalike.Index.Persistence;
 ///  56     8  level-generator state
 ///  64     4  quantization (0 None, 1 Int8); reserved (0) in version 1
 ///  68     4  reserved (0)
-///  72        n slot records: label i64, level i32, flags i32 (1 = removed), vector dim × f32 (the exact form:
-///            normalised under cosine; an Int8 index stores no codes, they are recomputed from it on load),
+///  72     8  (version 3) offset S of the exact-vector section: a multiple of 4,096 for an Int8 index with n &gt; 0,
+///            else 0 (no section)
+///  80        n slot records (72 in versions 1–2): label i64, level i32, flags i32 (1 = removed), the stored vector
+///            (version 3: as the graph compares it, dim × f32 normalised under cosine, or dim × i8 codes for Int8;
+///            versions 1–2: always dim × f32, an Int8 index's codes recomputed from it on load),
 ///            then for each layer 0…level: link count i32, that many slot ids i32
+///            (version 3, Int8, n &gt; 0) zero padding up to S, then the exact-vector section: R = n rounded up to 16
+///            rows of RowBytes = 4·dim rounded up to 64 bytes; row i &lt; n is slot i's normalised float32 vector
+///            (zero-padded), rows n…R−1 are zero. Its codes in the records must equal round(127·x) of it.
 ///  end−32 32 SHA-256 (System.Security.Cryptography.IncrementalHash) of every byte before it
 /// </code>
-/// Written to a temporary file beside the target, flushed to disk, then renamed over the target (atomic on POSIX
-/// and NTFS), so a crash never leaves a half-written index under the real name.
+/// The section is laid out as a loaded index's exact-vector store (<c>Hnsw.ExactVectorStore</c>) lays out its first
+/// segment, so a load maps it as it is (<see cref="ExactVectorPlacement.Mapped"/>): the resident part of an Int8 index
+/// is its records, the float32 copies are paged in only where a search re-ranks (FAISS <c>IndexRefineFlat</c>'s
+/// refinement vectors, moved to the file). Written to a temporary file beside the target, flushed to disk, then
+/// renamed over the target (atomic on POSIX and NTFS), so a crash never leaves a half-written index under the real name.
 /// </summary>
 internal static class IndexFile
 {
     /// <summary>The version <see cref="HnswIndex.Save"/> writes.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>The oldest version <see cref="HnswIndex.Load(string)"/> reads.</summary>
     public const int OldestVersion = 1;
 
-    public const int HeaderBytes = 72;
+    /// <summary>Header bytes of versions 1–2.</summary>
+    public const int HeaderBytesV2 = 72;
+
+    /// <summary>Header bytes of version 3 (the section offset added).</summary>
+    public const int HeaderBytesV3 = 80;
+
+    /// <summary>Alignment of the exact-vector section (a page, so that it maps as it is).</summary>
+    public const int SectionAlignment = 4096;
+
+    /// <summary>Header bytes of a file of <paramref name="version"/>.</summary>
+    public static int HeaderBytes(int version) => version >= 3 ? HeaderBytesV3 : HeaderBytesV2;
     public const int ChecksumBytes = 32;
     public static ReadOnlySpan<byte> Magic => "LKHNSW\r\n"u8;
 
@@ -55,11 +74,29 @@ internal static class IndexFile
         private readonly byte[] buffer = new byte[1 << 20];
         private int used;
 
+        /// <summary>Bytes written so far (the file offset of the next byte).</summary>
+        public long Position { get; private set; }
+
+        /// <summary>Writes <paramref name="count"/> zero bytes.</summary>
+        public void WriteZeros(long count)
+        {
+            while (count > 0)
+            {
+                Reserve(1);
+                var n = (int)Math.Min(count, buffer.Length - used);
+                buffer.AsSpan(used, n).Clear();
+                used += n;
+                Position += n;
+                count -= n;
+            }
+        }
+
         public void WriteInt32(int v)
         {
             Reserve(4);
             BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(used), v);
             used += 4;
+            Position += 4;
         }
 
         public void WriteInt64(long v)
@@ -67,6 +104,7 @@ internal static class IndexFile
             Reserve(8);
             BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(used), v);
             used += 8;
+            Position += 8;
         }
 
         public void WriteBytes(ReadOnlySpan<byte> bytes)
@@ -77,6 +115,7 @@ internal static class IndexFile
                 var n = Math.Min(bytes.Length, buffer.Length - used);
                 bytes[..n].CopyTo(buffer.AsSpan(used));
                 used += n;
+                Position += n;
                 bytes = bytes[n..];
             }
         }
