@@ -113,8 +113,12 @@ public static class AdminEndpoints
         {
             return Results.Json(new ApiError("payload_too_large", "the archive is larger than 2 GiB"), statusCode: StatusCodes.Status413PayloadTooLarge);
         }
-        var form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
-        var file = form.Files.GetFile("archive") ?? form.Files.FirstOrDefault();
+        var (form, badForm) = await ApiEndpoints.ReadFormAsync(request, cancellationToken).ConfigureAwait(false);
+        if (badForm is not null)
+        {
+            return badForm;
+        }
+        var file = form!.Files.GetFile("archive") ?? form.Files.FirstOrDefault();
         if (file is null || file.Length == 0)
         {
             return Results.BadRequest(new ApiError("no_file", "no archive in the form (field 'archive')"));
@@ -138,8 +142,12 @@ public static class AdminEndpoints
         {
             return Results.Json(new ApiError("unsupported_media_type", "send multipart/form-data with fields 'person' and 'image'"), statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
-        var form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
-        var person = form["person"].ToString().Trim();
+        var (form, badForm) = await ApiEndpoints.ReadFormAsync(request, cancellationToken).ConfigureAwait(false);
+        if (badForm is not null)
+        {
+            return badForm;
+        }
+        var person = form!["person"].ToString().Trim();
         var file = form.Files.GetFile("image") ?? form.Files.FirstOrDefault();
         if (person.Length == 0)
         {

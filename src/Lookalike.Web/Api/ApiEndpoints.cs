@@ -115,16 +115,12 @@ public static class ApiEndpoints
         {
             return Results.Json(new ApiError("unsupported_media_type", "send the photo as multipart/form-data (field 'image')"), statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
-        IFormCollection form;
-        try
+        var (form, badForm) = await ReadFormAsync(request, cancellationToken).ConfigureAwait(false);
+        if (badForm is not null)
         {
-            form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+            return badForm;
         }
-        catch (InvalidDataException ex)
-        {
-            return Results.BadRequest(new ApiError("bad_form", ex.Message));
-        }
-        var file = form.Files.GetFile("image") ?? form.Files.FirstOrDefault();
+        var file = form!.Files.GetFile("image") ?? form.Files.FirstOrDefault();
         if (file is null)
         {
             return Results.BadRequest(new ApiError("missing_file", "no file in the form (field 'image')"));
@@ -179,6 +175,26 @@ public static class ApiEndpoints
     }
 
     /// <summary>efSearch must be 0 (the index default) to <see cref="GalleryLimits.MaxEfSearch"/>; null when it is.</summary>
+    /// <summary>
+    /// Reads a multipart form; a malformed one (no boundary, a part without its headers, a body that ends before the
+    /// closing boundary) is answered 400 <c>bad_form</c> instead of failing the request with a 500.
+    /// </summary>
+    internal static async Task<(IFormCollection? Form, IResult? Error)> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await request.ReadFormAsync(cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (InvalidDataException ex)
+        {
+            return (null, Results.BadRequest(new ApiError("bad_form", ex.Message)));
+        }
+        catch (IOException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, Results.BadRequest(new ApiError("bad_form", "the multipart form ends before its closing boundary (an incomplete or malformed upload)")));
+        }
+    }
+
     private static IResult? BadEfSearch(int efSearch) => efSearch is < 0 or > GalleryLimits.MaxEfSearch
         ? Results.BadRequest(new ApiError("bad_ef_search", $"efSearch must be between 0 (0 = index default) and {GalleryLimits.MaxEfSearch}, got {efSearch}"))
         : null;

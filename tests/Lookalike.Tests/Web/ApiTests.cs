@@ -386,6 +386,21 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         await AssertJsonErrorAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
     }
 
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("--xyz\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\nabc")]
+    public async Task PostMatch_BrokenMultipartBody_Returns400BadForm(string body)
+    {
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        using var content = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=xyz");
+
+        using var response = await client.PostAsync(new Uri("/api/match", UriKind.Relative), content);
+
+        await AssertJsonErrorAsync(response, HttpStatusCode.BadRequest, "bad_form");
+    }
+
     private static async Task AssertJsonErrorAsync(HttpResponseMessage response, HttpStatusCode status, string? code)
     {
         var text = await response.Content.ReadAsStringAsync();
