@@ -327,6 +327,16 @@ public sealed partial class LfwVerification
 
     internal sealed record Pair(string NameA, int NumberA, string NameB, int NumberB, bool Same, int Fold);
 
+    /// <summary>
+    /// Checks a View 2 pairs file (header "folds&lt;TAB&gt;n", then per fold n matched and n mismatched lines) without
+    /// reading any image, so a long run can refuse a malformed file before it starts.
+    /// </summary>
+    /// <param name="path">The pairs file.</param>
+    /// <returns>The number of pairs (folds × 2n).</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, its header or a line is malformed, or the line count does not match the header.</exception>
+    public static int CountPairs(string path) => ReadPairs(path).Count;
+
     /// <summary>Reads a View 2 pairs file: header "folds&lt;TAB&gt;n", then per fold n matched and n mismatched lines.</summary>
     internal static List<Pair> ReadPairs(string path)
     {
@@ -335,6 +345,10 @@ public sealed partial class LfwVerification
             throw new FileNotFoundException("LFW pairs file not found.", path);
         }
         var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+        if (lines.Length == 0)
+        {
+            throw new InvalidDataException($"{path}: the pairs file is empty (expected a header '<folds><TAB><pairs per side>' and the pair lines).");
+        }
         var header = lines[0].Split('\t', ' ');
         if (header.Length < 2 || !int.TryParse(header[0], CultureInfo.InvariantCulture, out var folds) || !int.TryParse(header[1], CultureInfo.InvariantCulture, out var perSide))
         {
@@ -349,10 +363,13 @@ public sealed partial class LfwVerification
         {
             var f = lines[i].Split('\t');
             var fold = (i - 1) / (2 * perSide);
+            int Number(string field) => int.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new InvalidDataException($"{path}:{i + 1}: '{field}' is not an image number.");
             pairs.Add(f.Length switch
             {
-                3 => new Pair(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), f[0], int.Parse(f[2], CultureInfo.InvariantCulture), true, fold),
-                4 => new Pair(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), f[2], int.Parse(f[3], CultureInfo.InvariantCulture), false, fold),
+                3 => new Pair(f[0], Number(f[1]), f[0], Number(f[2]), true, fold),
+                4 => new Pair(f[0], Number(f[1]), f[2], Number(f[3]), false, fold),
                 _ => throw new InvalidDataException($"{path}:{i + 1}: expected 3 or 4 tab-separated fields."),
             });
         }

@@ -88,7 +88,9 @@ public static class CliApp
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ImageRejectedException or ArgumentException)
         {
-            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            // A missing file is named (FileNotFoundException's message alone does not say which).
+            var message = ex is FileNotFoundException { FileName: { } name } && !ex.Message.Contains(name, StringComparison.Ordinal) ? $"{ex.Message} ({name})" : ex.Message;
+            console.MarkupLineInterpolated($"[red]error:[/] {message}");
             return BadInput;
         }
         catch (OperationCanceledException)

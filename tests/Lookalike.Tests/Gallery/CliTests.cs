@@ -95,6 +95,41 @@ public sealed class CliTests(LfwGalleryFixture gallery)
         Assert.Contains("/nonexistent/lfw", output.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("1\t1\nSomeone\t1\tx\nA\t1\tB\t1\n")]
+    public async Task TrainHead_MalformedPairsFile_ExitsOneBeforeAnyEmbedding(string pairsText)
+    {
+        var (console, output) = NewConsole();
+        using var data = new TempDirectory();
+        var pairs = Path.Combine(data.Path, "pairs.txt");
+        await File.WriteAllTextAsync(pairs, pairsText);
+        var cache = Path.Combine(data.Path, "cache");
+
+        var code = await CliApp.RunAsync(["train-head", data.Path, pairs, "--cache", cache, "--data", data.Path], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("pairs.txt", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("embedding", output.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(cache));
+    }
+
+    [Fact]
+    public async Task TrainHead_CacheIsAFile_ExitsOneNamingTheOption()
+    {
+        var (console, output) = NewConsole();
+        using var data = new TempDirectory();
+        var pairs = Path.Combine(data.Path, "pairs.txt");
+        await File.WriteAllTextAsync(pairs, "1\t1\nA\t1\t2\nA\t1\tB\t1\n");
+        var cache = Path.Combine(data.Path, "cache.txt");
+        await File.WriteAllTextAsync(cache, "not a folder");
+
+        var code = await CliApp.RunAsync(["train-head", data.Path, pairs, "--cache", cache, "--data", data.Path], console);
+
+        Assert.Equal(CliApp.BadInput, code);
+        Assert.Contains("--cache", output.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Import_MissingFolder_ExitsOneNamingThePath()
     {

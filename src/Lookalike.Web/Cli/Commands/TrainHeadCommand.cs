@@ -67,6 +67,31 @@ internal static class TrainHeadCommand
             console.MarkupLineInterpolated($"[red]error:[/] {identities}: no such file");
             return Task.FromResult(BadInput);
         }
+        LfwVerification.CountPairs(pairsFile); // a malformed pairs file is refused (InvalidDataException → exit 1) before any embedding
+        if (File.Exists(cacheDirectory))
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] --cache {cacheDirectory} is a file; it must name a folder");
+            return Task.FromResult(BadInput);
+        }
+        // The outputs are written after the (long) training: refuse an unusable place before it starts.
+        foreach (var (flag, path) in new[] { ("--out", output), ("--curve", curvePath) })
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (File.Exists(folder) || Directory.Exists(path))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {flag} {path}: not a file path in a folder");
+                return Task.FromResult(BadInput);
+            }
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {flag} {path}: its folder cannot be created ({e.Message})");
+                return Task.FromResult(BadInput);
+            }
+        }
         Directory.CreateDirectory(cacheDirectory);
         var lfwCache = Path.Combine(cacheDirectory, "lfw-desc.bin");
         var celebaCache = Path.Combine(cacheDirectory, "celeba-desc.bin");
