@@ -263,15 +263,7 @@ public sealed class HnswInt8FileTests : IDisposable
         // Arrange: Fixtures/index-v2-int8-16d.lkhnsw was written by the version-2 writer (float32 vectors inline):
         // 200 uniform vectors (IndexTestData.Uniform(200, 16, 77)), cosine, Int8, M 8, seed 7, sequential, label 5 removed.
         var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "index-v2-int8-16d.lkhnsw");
-        var data = IndexTestData.Uniform(200, 16, 77);
-        var flat = new FlatIndex(16, DistanceMetric.Cosine);
-        for (var i = 0; i < 200; i++)
-        {
-            if (i != 5)
-            {
-                flat.Add(i, IndexTestData.Row(data, 16, i));
-            }
-        }
+        var (data, flat) = IndexTestData.FixtureVectors();
         var expectedOptions = new HnswOptions { Dimension = 16, Metric = DistanceMetric.Cosine, M = 8, Seed = 7, Quantization = Quantization.Int8 };
 
         // Act

@@ -238,15 +238,7 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
         // 200 uniform vectors (IndexTestData.Uniform(200, 16, 77)), cosine, M 8, seed 7, sequential, label 5 removed.
         // Compared with brute force, not with a fresh build, whose graph would depend on this machine's SIMD rounding.
         var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "index-v1-cosine-16d.lkhnsw");
-        var data = IndexTestData.Uniform(200, 16, 77);
-        var flat = new FlatIndex(16, DistanceMetric.Cosine);
-        for (var i = 0; i < 200; i++)
-        {
-            if (i != 5)
-            {
-                flat.Add(i, IndexTestData.Row(data, 16, i));
-            }
-        }
+        var (data, flat) = IndexTestData.FixtureVectors();
         var expectedOptions = new HnswOptions { Dimension = 16, Metric = DistanceMetric.Cosine, M = 8, Seed = 7 };
 
         // Act

@@ -19,6 +19,25 @@ internal static class IndexTestData
         return data;
     }
 
+    /// <summary>
+    /// What the committed index fixtures hold (<c>Fixtures/index-v1-cosine-16d.lkhnsw</c>, <c>index-v2-int8-16d.lkhnsw</c>):
+    /// 200 uniform 16-D vectors (<c>Uniform(200, 16, 77)</c>), labels 0–199, label 5 removed; with the exact cosine index
+    /// of the 199 that remain, the truth a loaded fixture is compared with.
+    /// </summary>
+    public static (float[] Data, FlatIndex Truth) FixtureVectors()
+    {
+        var data = Uniform(200, 16, 77);
+        var truth = new FlatIndex(16, DistanceMetric.Cosine);
+        for (var i = 0; i < 200; i++)
+        {
+            if (i != 5)
+            {
+                truth.Add(i, Row(data, 16, i));
+            }
+        }
+        return (data, truth);
+    }
+
     /// <summary>Row-major [n, dim] unit vectors in <paramref name="clusters"/> Gaussian clusters (noise σ per component).</summary>
     public static float[] Clustered(int n, int dim, int clusters, float noise, int seed)
     {
