@@ -241,7 +241,6 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
         {
             var analysis = await Task.Run(() => matcher.Analyze(bytes), cancellationToken).ConfigureAwait(false);
             var jpeg = await Task.Run(() => FacePipeline.EncodeJpeg(analysis.Image, 80), cancellationToken).ConfigureAwait(false);
-            var estimates = analysis.Faces.Select(matcher.EstimateAgeSex).ToArray();
             if (generation != Volatile.Read(ref _generation))
             {
                 return;
@@ -252,7 +251,7 @@ public sealed class LookalikeSession(MatchService matcher, LiveGallery index, IG
             PhotoHeight = analysis.Image.Height;
             Faces = analysis.Faces.Select((f, i) => new ProbeFace(i, f.Detection.Box, f.Detection.Score, f.Descriptor, "data:image/jpeg;base64," + Convert.ToBase64String(f.ThumbnailJpeg))
             {
-                Estimate = estimates[i],
+                Estimate = matcher.EstimateAgeSex(f),
             }).ToList();
             Timings = analysis.Timings;
             SelectedFace = Faces.Count == 0 ? -1 : keepSelection && SelectedFace >= 0 && SelectedFace < Faces.Count ? SelectedFace : 0;
