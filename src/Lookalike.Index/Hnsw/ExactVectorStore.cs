@@ -183,8 +183,7 @@ internal sealed unsafe class ExactVectorStore
                 }
                 else
                 {
-                    var p = NativeMemory.AlignedAlloc((nuint)bytes, 64);
-                    NativeMemory.Clear(p, (nuint)bytes);
+                    var p = NativeBlocks.AllocateZeroed(bytes);
                     GC.AddMemoryPressure(bytes);
                     segmentBytes[s] = bytes;
                     Volatile.Write(ref segments[s], (nint)p);

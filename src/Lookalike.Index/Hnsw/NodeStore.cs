@@ -249,8 +249,7 @@ internal sealed unsafe class NodeStore
                 }
                 var nodes = (int)next;
                 var bytes = (long)nodes * Stride;
-                var p = NativeMemory.AlignedAlloc((nuint)bytes, 64);
-                NativeMemory.Clear(p, (nuint)bytes);
+                var p = NativeBlocks.AllocateZeroed(bytes);
                 GC.AddMemoryPressure(bytes);
                 segmentBytes[s] = bytes;
                 upper[s] = new int[]?[nodes];
