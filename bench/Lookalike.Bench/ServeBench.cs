@@ -65,6 +65,7 @@ internal static class ServeBench
         var reload = opts.GetValueOrDefault("reload");
         ExactVectorPlacement? placement = reload is null ? null : Enum.Parse<ExactVectorPlacement>(reload, ignoreCase: true);
         var exactFile = opts.GetValueOrDefault("exact-file");
+        var indexFile = opts.GetValueOrDefault("index");
         HnswIndex? index = null;
         string? savedPath = null;
         var found = new long[ds.QueryCount * k];
@@ -88,12 +89,26 @@ internal static class ServeBench
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 var options = new HnswOptions { Dimension = dim, Metric = ds.Metric, M = m, EfConstruction = efc, InitialCapacity = ds.BaseCount, Quantization = quantization, ExactVectorFile = exactFile };
+                if (indexFile is not null && File.Exists(indexFile))
+                {
+                    // A/B of search changes on a large set: both builds load one saved graph instead of building.
+                    var lw = Stopwatch.StartNew();
+                    index = HnswIndex.Load(indexFile, null, placement ?? ExactVectorPlacement.Mapped);
+                    runner.Extra["loaded_from"] = 1;
+                    runner.Extra["mapped_bytes"] = index.MappedBytes;
+                    runner.Build(lw.Elapsed.TotalSeconds, bt, new FileInfo(indexFile).Length, index.MemoryBytes);
+                    continue;
+                }
                 if (placement is not { } where)
                 {
                     var sw = Stopwatch.StartNew();
                     index = new HnswIndex(options);
                     index.AddRange(labels, ds.Base, bt);
                     var seconds = sw.Elapsed.TotalSeconds;
+                    if (indexFile is not null)
+                    {
+                        index.Save(indexFile);
+                    }
                     runner.Extra["mapped_bytes"] = index.MappedBytes;
                     runner.Build(seconds, bt, runner.SavedBytes(index), index.MemoryBytes);
                     continue;
