@@ -31,7 +31,7 @@ internal static unsafe class VectorMath
                 s0 = Vector512.FusedMultiplyAdd(d0, d0, s0);
                 i += 16;
             }
-            sum = Vector512.Sum(s0 + s1);
+            sum = HorizontalSum.Sum(s0 + s1);
         }
         else if (Vector256.IsHardwareAccelerated && n >= 8)
         {
@@ -43,13 +43,13 @@ internal static unsafe class VectorMath
                 s0 = Vector256.FusedMultiplyAdd(d0, d0, s0);
                 s1 = Vector256.FusedMultiplyAdd(d1, d1, s1);
             }
-            sum = Vector256.Sum(s0 + s1);
+            sum = HorizontalSum.Sum(s0 + s1);
         }
 
         if (Vector256.IsHardwareAccelerated && i <= n - 8)
         {
             var d = Vector256.Load(a + i) - Vector256.Load(b + i);
-            sum += Vector256.Sum(d * d);
+            sum += HorizontalSum.Sum(d * d);
             i += 8;
         }
         if (Vector128.IsHardwareAccelerated)
@@ -57,7 +57,7 @@ internal static unsafe class VectorMath
             for (; i <= n - 4; i += 4)
             {
                 var d = Vector128.Load(a + i) - Vector128.Load(b + i);
-                sum += Vector128.Sum(d * d);
+                sum += HorizontalSum.Sum(d * d);
             }
         }
         for (; i < n; i++)
@@ -87,7 +87,7 @@ internal static unsafe class VectorMath
                 s0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), s0);
                 i += 16;
             }
-            sum = Vector512.Sum(s0 + s1);
+            sum = HorizontalSum.Sum(s0 + s1);
         }
         else if (Vector256.IsHardwareAccelerated && n >= 8)
         {
@@ -97,19 +97,19 @@ internal static unsafe class VectorMath
                 s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), s0);
                 s1 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i + 8), Vector256.Load(b + i + 8), s1);
             }
-            sum = Vector256.Sum(s0 + s1);
+            sum = HorizontalSum.Sum(s0 + s1);
         }
 
         if (Vector256.IsHardwareAccelerated && i <= n - 8)
         {
-            sum += Vector256.Sum(Vector256.Load(a + i) * Vector256.Load(b + i));
+            sum += HorizontalSum.Sum(Vector256.Load(a + i) * Vector256.Load(b + i));
             i += 8;
         }
         if (Vector128.IsHardwareAccelerated)
         {
             for (; i <= n - 4; i += 4)
             {
-                sum += Vector128.Sum(Vector128.Load(a + i) * Vector128.Load(b + i));
+                sum += HorizontalSum.Sum(Vector128.Load(a + i) * Vector128.Load(b + i));
             }
         }
         for (; i < n; i++)
@@ -158,7 +158,7 @@ internal static unsafe class VectorMath
                 acc += Vector256.LoadUnsafe(ref start, (nuint)i) * Vector256<float>.Zero;
             }
         }
-        var sum = Vector256.Sum(acc);
+        var sum = HorizontalSum.Sum(acc);
         for (; i < vector.Length; i++)
         {
             sum += vector[i] * 0f;
