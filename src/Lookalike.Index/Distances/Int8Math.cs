@@ -39,7 +39,7 @@ internal static unsafe class Int8Math
                 s0 += Avx512BW.MultiplyAddAdjacent(a0, b0);
                 i += 32;
             }
-            sum = Vector512.Sum(s0 + s1);
+            sum = HorizontalSum.Sum(s0 + s1);
         }
         else if (Avx2.IsSupported && n >= 16)
         {
@@ -53,14 +53,14 @@ internal static unsafe class Int8Math
                 s0 += Avx2.MultiplyAddAdjacent(a0, b0);
                 s1 += Avx2.MultiplyAddAdjacent(a1, b1);
             }
-            sum = Vector256.Sum(s0 + s1);
+            sum = HorizontalSum.Sum(s0 + s1);
         }
 
         if (Avx2.IsSupported && i <= n - 16)
         {
             var a0 = Avx2.ConvertToVector256Int16(Vector128.Load(a + i));
             var b0 = Avx2.ConvertToVector256Int16(Vector128.Load(b + i));
-            sum += Vector256.Sum(Avx2.MultiplyAddAdjacent(a0, b0));
+            sum += HorizontalSum.Sum(Avx2.MultiplyAddAdjacent(a0, b0));
             i += 16;
         }
         if (Sse41.IsSupported)
@@ -69,7 +69,7 @@ internal static unsafe class Int8Math
             {
                 var a0 = Sse41.ConvertToVector128Int16(Load8(a + i));
                 var b0 = Sse41.ConvertToVector128Int16(Load8(b + i));
-                sum += Vector128.Sum(Sse2.MultiplyAddAdjacent(a0, b0));
+                sum += HorizontalSum.Sum(Sse2.MultiplyAddAdjacent(a0, b0));
             }
         }
         else if (Vector128.IsHardwareAccelerated)
@@ -81,6 +81,120 @@ internal static unsafe class Int8Math
             sum += a[i] * b[i];
         }
         return sum;
+    }
+
+    /// <summary>Dot product Σ qᵢ·cᵢ of an int16 vector <paramref name="q"/> (a query kept at 16-bit precision, the
+    /// asymmetric distance of FAISS's <c>IndexScalarQuantizer</c> and USearch, where only the stored side is coded) and
+    /// int8 codes <paramref name="c"/>, length <paramref name="n"/> (0 ≤ n ≤ 65,536). Only the codes are sign-extended
+    /// (<c>vpmovsxbw</c>); the query is loaded as it is into <c>vpmaddwd</c>. O(n), no allocation.</summary>
+    /// <remarks>Exact for |qᵢ| ≤ 32,767 and cᵢ ≠ −128: a <c>vpmaddwd</c> pair is at most 2·32,767·127 and no 32-bit lane
+    /// can overflow for the unit-vector inputs of <see cref="Spaces.Int8CosineSpace"/> (by Cauchy–Schwarz every partial
+    /// sum is at most ‖q‖·‖c‖ ≤ 32,767·(127 + √n/2) &lt; 2³¹); for arbitrary inputs the sum wraps as int arithmetic does,
+    /// identically on every path and in <see cref="ScalarDotInt16"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static int Dot(short* q, sbyte* c, int n)
+    {
+        nint i = 0;
+        var sum = 0;
+        if (Avx512BW.IsSupported && n >= 32)
+        {
+            Vector512<int> s0 = Vector512<int>.Zero, s1 = Vector512<int>.Zero;
+            for (; i <= n - 64; i += 64)
+            {
+                s0 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q + i), Avx512BW.ConvertToVector512Int16(Vector256.Load(c + i)));
+                s1 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q + i + 32), Avx512BW.ConvertToVector512Int16(Vector256.Load(c + i + 32)));
+            }
+            if (i <= n - 32)
+            {
+                s0 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q + i), Avx512BW.ConvertToVector512Int16(Vector256.Load(c + i)));
+                i += 32;
+            }
+            sum = HorizontalSum.Sum(s0 + s1);
+        }
+        else if (Avx2.IsSupported && n >= 16)
+        {
+            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
+            for (; i <= n - 32; i += 32)
+            {
+                s0 += Avx2.MultiplyAddAdjacent(Vector256.Load(q + i), Avx2.ConvertToVector256Int16(Vector128.Load(c + i)));
+                s1 += Avx2.MultiplyAddAdjacent(Vector256.Load(q + i + 16), Avx2.ConvertToVector256Int16(Vector128.Load(c + i + 16)));
+            }
+            sum = HorizontalSum.Sum(s0 + s1);
+        }
+
+        if (Avx2.IsSupported && i <= n - 16)
+        {
+            sum += HorizontalSum.Sum(Avx2.MultiplyAddAdjacent(Vector256.Load(q + i), Avx2.ConvertToVector256Int16(Vector128.Load(c + i))));
+            i += 16;
+        }
+        if (Sse41.IsSupported)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                sum += HorizontalSum.Sum(Sse2.MultiplyAddAdjacent(Vector128.Load(q + i), Sse41.ConvertToVector128Int16(Load8(c + i))));
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            return sum + DotVector128(q + i, c + i, n - (int)i);
+        }
+        for (; i < n; i++)
+        {
+            sum += q[i] * c[i];
+        }
+        return sum;
+    }
+
+    /// <summary>The portable path of <see cref="Dot(short*, sbyte*, int)"/>: codes widened to 16 bits, then both sides
+    /// to 32 bits before the multiply (a 16×8-bit product overflows a short), then a scalar tail. Internal for the tests;
+    /// needs <see cref="Vector128.IsHardwareAccelerated"/>.</summary>
+    internal static int DotVector128(short* q, sbyte* c, int n)
+    {
+        nint i = 0;
+        var acc = Vector128<int>.Zero;
+        for (; i <= n - 8; i += 8)
+        {
+            var (q0, q1) = Vector128.Widen(Vector128.Load(q + i));
+            var (c0, c1) = Vector128.Widen(Vector128.Widen(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(c + i)).AsSByte()).Lower);
+            acc += (q0 * c0) + (q1 * c1);
+        }
+        var sum = HorizontalSum.Sum(acc);
+        for (; i < n; i++)
+        {
+            sum += q[i] * c[i];
+        }
+        return sum;
+    }
+
+    /// <summary>Reference int16 × int8 dot product: one scalar loop, no SIMD.</summary>
+    public static int ScalarDotInt16(ReadOnlySpan<short> q, ReadOnlySpan<sbyte> c)
+    {
+        var s = 0;
+        for (var i = 0; i < q.Length; i++)
+        {
+            s += q[i] * c[i];
+        }
+        return s;
+    }
+
+    /// <summary>As <see cref="Dot(short*, sbyte*, int)"/> over spans of equal length (tests, cold paths).</summary>
+    public static int Dot(ReadOnlySpan<short> q, ReadOnlySpan<sbyte> c)
+    {
+        fixed (short* pq = q)
+        fixed (sbyte* pc = c)
+        {
+            return Dot(pq, pc, q.Length);
+        }
+    }
+
+    /// <summary>As <see cref="DotVector128(short*, sbyte*, int)"/> over spans of equal length (tests).</summary>
+    internal static int DotVector128(ReadOnlySpan<short> q, ReadOnlySpan<sbyte> c)
+    {
+        fixed (short* pq = q)
+        fixed (sbyte* pc = c)
+        {
+            return DotVector128(pq, pc, q.Length);
+        }
     }
 
     /// <summary>The portable path of <see cref="Dot(sbyte*, sbyte*, int)"/> (ARM64 and other non-x86 targets):
@@ -99,7 +213,7 @@ internal static unsafe class Int8Math
             var (p2, p3) = Vector128.Widen(ahi * bhi);
             acc += (p0 + p1) + (p2 + p3);
         }
-        var sum = Vector128.Sum(acc);
+        var sum = HorizontalSum.Sum(acc);
         for (; i < n; i++)
         {
             sum += a[i] * b[i];
@@ -148,7 +262,7 @@ internal static unsafe class Int8Math
         if (Avx2.IsSupported && i <= n - 16)
         {
             var d0 = Avx2.ConvertToVector256Int16(Vector128.Load(a + i)) - Avx2.ConvertToVector256Int16(Vector128.Load(b + i));
-            sum += Vector256.Sum(Avx2.MultiplyAddAdjacent(d0, d0));
+            sum += HorizontalSum.Sum(Avx2.MultiplyAddAdjacent(d0, d0));
             i += 16;
         }
         if (Sse41.IsSupported)
@@ -156,7 +270,7 @@ internal static unsafe class Int8Math
             for (; i <= n - 8; i += 8)
             {
                 var d0 = Sse41.ConvertToVector128Int16(Load8(a + i)) - Sse41.ConvertToVector128Int16(Load8(b + i));
-                sum += Vector128.Sum(Sse2.MultiplyAddAdjacent(d0, d0));
+                sum += HorizontalSum.Sum(Sse2.MultiplyAddAdjacent(d0, d0));
             }
         }
         else if (Vector128.IsHardwareAccelerated)
@@ -190,7 +304,7 @@ internal static unsafe class Int8Math
             var d1 = a1 - b1;
             var d2 = a2 - b2;
             var d3 = a3 - b3;
-            sum += Vector128.Sum((d0 * d0) + (d1 * d1) + (d2 * d2) + (d3 * d3));
+            sum += HorizontalSum.Sum((d0 * d0) + (d1 * d1) + (d2 * d2) + (d3 * d3));
         }
         for (; i < n; i++)
         {

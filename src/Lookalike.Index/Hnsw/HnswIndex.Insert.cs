@@ -27,9 +27,9 @@ public sealed partial class HnswIndex
                     var x = tmp.QueryPointer + exactOffset;
                     VectorSpaces.Encode(exactSpace, vector, x);
                     VectorSpaces.Quantize(space, new ReadOnlySpan<float>(x, dimension), tmp.QueryPointer);
-                    exactForm = tmp.Query.AsSpan(exactOffset, exactBytes);
+                    exactForm = tmp.QuerySpan(exactOffset, exactBytes);
                 }
-                ReadOnlySpan<byte> stored = tmp.Query.AsSpan(0, vectorBytes);
+                ReadOnlySpan<byte> stored = tmp.QuerySpan(0, vectorBytes);
 
                 int id;
                 bool reused;
@@ -129,8 +129,14 @@ public sealed partial class HnswIndex
         try
         {
             var q = store.Vector(id);
+            if (TSpace.IsQuantized)
+            {
+                // The walk compares the new node's prepared form (from its exact vector), as a search does its query.
+                q = sc.QueryPointer;
+                TSpace.PrepareQuery(new ReadOnlySpan<float>(exact!.Vector(id), dimension), q);
+            }
             var cur = ep;
-            var curD = TSpace.Distance(q, store.Vector(cur), dimension);
+            var curD = TSpace.QueryDistance(q, store.Vector(cur), dimension);
             var tracer = default(NoTracer);
             for (var l = maxL; l > level; l--)
             {

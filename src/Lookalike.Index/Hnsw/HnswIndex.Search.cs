@@ -146,19 +146,20 @@ public sealed partial class HnswIndex
         var sc = SearchScratch.Rent(store.Capacity, queryBytes);
         try
         {
-            fixed (float* raw = query)
             {
-                var q = (byte*)raw;
+                byte* q;
                 var x = sc.QueryPointer + exactOffset;
                 if (TSpace.IsQuantized)
                 {
-                    // The exact query (normalised) for the re-ranking, and the codes the graph walk compares.
+                    // The exact query (normalised) for the re-ranking, and the prepared form the graph walk compares.
                     q = sc.QueryPointer;
                     VectorSpaces.Encode(exactSpace, query, x);
-                    TSpace.Quantize(new ReadOnlySpan<float>(x, dimension), q);
+                    TSpace.PrepareQuery(new ReadOnlySpan<float>(x, dimension), q);
                 }
-                else if (TSpace.EncodesQuery)
+                else
                 {
+                    // Encoded (normalised under cosine) or copied as it is: either way into the scratch's 64-byte
+                    // aligned buffer, so that no 512-bit load of the query in the walk straddles two cache lines.
                     q = sc.QueryPointer;
                     TSpace.Encode(query, q);
                 }
@@ -167,7 +168,7 @@ public sealed partial class HnswIndex
                 sc.VisitCount = 0;
                 var cur = (int)e;
                 var top = (int)(e >> 32);
-                var curD = TSpace.Distance(q, store.Vector(cur), dimension);
+                var curD = TSpace.QueryDistance(q, store.Vector(cur), dimension);
                 sc.DistanceCount++;
                 tracer.Distance(top, cur);
                 for (var l = top; l > 0; l--)
@@ -268,7 +269,9 @@ public sealed partial class HnswIndex
         }
     }
 
-    /// <summary>Greedy walk on an upper layer (Algorithm 2 with ef = 1): move to the closest neighbour while it improves.</summary>
+    /// <summary>Greedy walk on an upper layer (Algorithm 2 with ef = 1): move to the closest neighbour while it improves.
+    /// <paramref name="q"/> is a prepared query (<see cref="IVectorSpace.PrepareQuery"/>), as for
+    /// <see cref="SearchLayer{TSpace, TTracer}"/>.</summary>
     private unsafe void Greedy<TSpace, TTracer>(byte* q, ref int cur, ref float curD, int layer, SearchScratch sc, ref TTracer tracer)
         where TSpace : struct, IVectorSpace
         where TTracer : struct, ISearchTracer
@@ -288,7 +291,7 @@ public sealed partial class HnswIndex
                 {
                     continue; // added after this search sized its visited set: not ours to visit
                 }
-                var d = TSpace.Distance(q, store.Vector(n), dimension);
+                var d = TSpace.QueryDistance(q, store.Vector(n), dimension);
                 sc.DistanceCount++;
                 tracer.Distance(layer, n);
                 if (d < curD)
@@ -373,7 +376,7 @@ public sealed partial class HnswIndex
             for (var j = 0; j < fresh; j++)
             {
                 var n = pending[j];
-                var d = TSpace.Distance(q, st.Vector(n), dimension);
+                var d = TSpace.QueryDistance(q, st.Vector(n), dimension);
                 distances++;
                 tracer.Distance(layer, n);
                 if (res.Count < ef || d < lower)

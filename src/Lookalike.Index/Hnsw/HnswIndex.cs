@@ -110,7 +110,8 @@ public sealed partial class HnswIndex : IVectorIndex
         if (VectorSpaces.IsQuantized(space))
         {
             exact = mappedExact?.Invoke() ?? new ExactVectorStore(exactBytes, Math.Max(capacity, 1), options.ExactVectorFile);
-            exactOffset = ExactVectorStore.RowBytes(vectorBytes);
+            // The scratch's query buffer: the prepared query (or an inserted vector's codes), then its exact form.
+            exactOffset = ExactVectorStore.RowBytes(Math.Max(vectorBytes, VectorSpaces.QueryBytes(space, dimension)));
             queryBytes = exactOffset + exactBytes;
         }
         else

@@ -44,12 +44,22 @@ internal sealed unsafe class SearchScratch
     /// <summary>Unvisited neighbours of the node being expanded (room for M0 ≤ 512 ids; pinned).</summary>
     public int* Pending { get; }
 
-    /// <summary>The query as the index's space encodes it (e.g. normalised under cosine), or a vector being inserted;
-    /// pinned, at least the space's vector bytes.</summary>
-    public byte[] Query = GC.AllocateArray<byte>(0, pinned: true);
+    private byte[] queryArray = [];
 
-    /// <summary>Address of <see cref="Query"/>'s first byte (the array is pinned).</summary>
-    public byte* QueryPointer => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Query));
+    /// <summary>The query as the index's space prepares it (e.g. normalised under cosine), or a vector being inserted:
+    /// <see cref="QueryCapacity"/> bytes, 64-byte aligned (a cache line: the kernels' 512-bit loads of the query never
+    /// straddle two lines), inside a pinned array.</summary>
+    public byte* QueryPointer { get; private set; }
+
+    /// <summary>Bytes available at <see cref="QueryPointer"/>.</summary>
+    public int QueryCapacity { get; private set; }
+
+    /// <summary><paramref name="length"/> bytes of the query buffer from <paramref name="offset"/>.</summary>
+    public Span<byte> QuerySpan(int offset, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)offset + length, QueryCapacity);
+        return new Span<byte>(QueryPointer + offset, length);
+    }
 
     /// <summary>Search counters of the current search.</summary>
     public int DistanceCount;
@@ -110,9 +120,12 @@ internal sealed unsafe class SearchScratch
             TagCount = tags.Length;
             epoch = 0;
         }
-        if (Query.Length < vectorBytes)
+        if (QueryPointer is null || QueryCapacity < vectorBytes)
         {
-            Query = GC.AllocateArray<byte>(vectorBytes, pinned: true);
+            queryArray = GC.AllocateArray<byte>(vectorBytes + 64, pinned: true);
+            var start = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(queryArray));
+            QueryPointer = (byte*)((start + 63) & ~(nuint)63);
+            QueryCapacity = vectorBytes;
         }
     }
 }

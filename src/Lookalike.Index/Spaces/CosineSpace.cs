@@ -17,7 +17,6 @@ internal readonly unsafe struct CosineSpace : IVectorSpace
     public static void Quantize(ReadOnlySpan<float> exact, byte* destination) =>
         exact.CopyTo(new Span<float>(destination, exact.Length));
 
-    public static bool EncodesQuery => true;
 
     public static void Encode(ReadOnlySpan<float> source, byte* destination) =>
         VectorMath.NormalizeInto(source, new Span<float>(destination, source.Length));
@@ -39,4 +38,11 @@ internal readonly unsafe struct CosineSpace : IVectorSpace
         var norm2 = VectorMath.ScalarDot(v, v);
         return Math.Abs(norm2 - 1) < 1e-3;
     }
+
+    public static int QueryBytes(int dimension) => VectorBytes(dimension);
+
+    public static void PrepareQuery(ReadOnlySpan<float> exact, byte* destination) => Quantize(exact, destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float QueryDistance(byte* query, byte* stored, int dimension) => Distance(query, stored, dimension);
 }

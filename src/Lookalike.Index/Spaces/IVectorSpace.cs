@@ -21,10 +21,6 @@ internal unsafe interface IVectorSpace
     /// <summary>Bytes of one stored element: the unit whose byte order a file on a big-endian machine must reverse.</summary>
     static abstract int ElementBytes { get; }
 
-    /// <summary>True when a query must be encoded before <see cref="Distance"/> (false: the caller's floats are used as
-    /// they are, with no copy).</summary>
-    static abstract bool EncodesQuery { get; }
-
     /// <summary>True when the stored form is a lossy code (int8) of an exact float32 form: the index then keeps the exact
     /// form outside the node records (in the layout of <see cref="VectorSpaces.ExactKind"/>'s space) and re-ranks the
     /// final candidates on it. False for the float32 spaces, whose stored form is exact.</summary>
@@ -45,6 +41,19 @@ internal unsafe interface IVectorSpace
     /// <summary>Distance between two stored vectors (or an encoded query and a stored vector); smaller is closer.
     /// Always finite and inside the metric's range for vectors that <see cref="Validation.VectorGuard"/> accepted.</summary>
     static abstract float Distance(byte* a, byte* b, int dimension);
+
+    /// <summary>Bytes of a prepared query (<see cref="PrepareQuery"/>); at least <see cref="VectorBytes"/>.</summary>
+    static abstract int QueryBytes(int dimension);
+
+    /// <summary>Writes the form in which the graph walk compares a query (or a vector being inserted) against stored
+    /// vectors, from its exact form (as for <see cref="Quantize"/>), to <paramref name="destination"/>
+    /// (<see cref="QueryBytes"/> bytes): the stored form itself for the float32 spaces; for a quantised space a more
+    /// precise form than its codes, so that only the stored side carries quantisation error (asymmetric distance).</summary>
+    static abstract void PrepareQuery(ReadOnlySpan<float> exact, byte* destination);
+
+    /// <summary>Distance from a prepared query (<see cref="PrepareQuery"/>) to a stored vector; smaller is closer, same
+    /// range as <see cref="Distance"/> and an estimate of the same quantity.</summary>
+    static abstract float QueryDistance(byte* query, byte* stored, int dimension);
 
     /// <summary>True when a stored vector read from a file is one this space could have written (finite, and unit
     /// length within float rounding under cosine).</summary>

@@ -16,7 +16,6 @@ internal readonly unsafe struct SquaredL2Space : IVectorSpace
     public static void Quantize(ReadOnlySpan<float> exact, byte* destination) =>
         exact.CopyTo(new Span<float>(destination, exact.Length));
 
-    public static bool EncodesQuery => false;
 
     public static void Encode(ReadOnlySpan<float> source, byte* destination) =>
         source.CopyTo(new Span<float>(destination, source.Length));
@@ -29,4 +28,11 @@ internal readonly unsafe struct SquaredL2Space : IVectorSpace
         MathF.Min(VectorMath.SquaredL2((float*)a, (float*)b, dimension), float.MaxValue);
 
     public static bool IsValidStored(byte* vector, int dimension) => VectorMath.AllFinite(new ReadOnlySpan<float>(vector, dimension));
+
+    public static int QueryBytes(int dimension) => VectorBytes(dimension);
+
+    public static void PrepareQuery(ReadOnlySpan<float> exact, byte* destination) => Quantize(exact, destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float QueryDistance(byte* query, byte* stored, int dimension) => Distance(query, stored, dimension);
 }

@@ -37,6 +37,15 @@ internal static unsafe class VectorSpaces
         _ => InnerProductSpace.VectorBytes(dimension),
     };
 
+    /// <summary>Bytes of a prepared query (<see cref="IVectorSpace.QueryBytes"/>).</summary>
+    public static int QueryBytes(SpaceKind kind, int dimension) => kind switch
+    {
+        SpaceKind.SquaredL2 => SquaredL2Space.QueryBytes(dimension),
+        SpaceKind.Cosine => CosineSpace.QueryBytes(dimension),
+        SpaceKind.Int8Cosine => Int8CosineSpace.QueryBytes(dimension),
+        _ => InnerProductSpace.QueryBytes(dimension),
+    };
+
     /// <summary>Bytes of one stored element (for byte-order conversion of files).</summary>
     public static int ElementBytes(SpaceKind kind) => kind switch
     {
