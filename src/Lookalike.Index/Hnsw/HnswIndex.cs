@@ -20,7 +20,7 @@ namespace Lookalike.Index;
 /// <para><b>Quantisation.</b> With <see cref="HnswOptions.Quantization"/> = <see cref="Index.Quantization.Int8"/> the
 /// records hold int8 codes (one byte per component, fixed scale 127 for unit vectors; FAISS <c>IndexHNSWSQ</c>,
 /// USearch <c>i8</c>) that the graph walk and the insert-time neighbour selection compare with SIMD integer kernels, and
-/// the float32 vectors are kept outside the records; a search re-ranks its max(ef, 2·k) layer-0 results on them, so
+/// the float32 vectors are kept outside the records; a search re-ranks its max(ef + k/2, 2·k) layer-0 results on them, so
 /// returned distances are exact cosine distances and recall@10 stays within 0.005 of a float32 index at the same
 /// efSearch (tests: <c>HnswInt8Tests</c>). The float32 copies are not part of the resident heap unless asked for: a
 /// loaded index maps them from the page-aligned exact-vector section of its file (<see cref="ExactVectorPlacement"/>,
