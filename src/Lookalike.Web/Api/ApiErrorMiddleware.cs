@@ -33,6 +33,12 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
                 _ => CodeFor(ex.StatusCode),
             };
             var message = ex.InnerException is JsonException json ? $"{ex.Message} ({json.Message})" : ex.Message;
+            if (ex.StatusCode == StatusCodes.Status400BadRequest && BindFailure().Match(ex.Message) is { Success: true } m)
+            {
+                // The framework names the CLR type ("Nullable<int> k"); say what the parameter takes instead, with the
+                // code its range check uses (so ?k=abc and ?k=0 answer alike).
+                (code, message) = QueryValueError(m.Groups["name"].Value, m.Groups["type"].Value, m.Groups["value"].Value);
+            }
             await WriteAsync(context, ex.StatusCode, code, message).ConfigureAwait(false);
             return;
         }
@@ -55,6 +61,32 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
             await WriteAsync(context, status, CodeFor(status), message).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The error for a query value that does not parse as its parameter's type: the parameter's own code
+    /// (<c>bad_k</c>, <c>bad_ef_search</c>, else <c>bad_request</c>) and words a caller can act on.</summary>
+    internal static (string Code, string Message) QueryValueError(string name, string clrType, string value)
+    {
+        var type = clrType.StartsWith("Nullable<", StringComparison.Ordinal) ? clrType[9..^1] : clrType;
+        var takes = type switch
+        {
+            "int" or "long" or "Int32" or "Int64" => "an integer",
+            "bool" or "Boolean" => "true or false",
+            "float" or "double" or "Single" or "Double" => "a number",
+            _ => $"a value of type {type}",
+        };
+        var code = name switch
+        {
+            "k" => "bad_k",
+            "efSearch" => "bad_ef_search",
+            _ => "bad_request",
+        };
+        var shown = value.Length > 64 ? string.Concat(value.AsSpan(0, 64), "…") : value;
+        return (code, $"query parameter '{name}' must be {takes}, got \"{shown}\"");
+    }
+
+    /// <summary>Minimal APIs' message for a parameter that does not bind: Failed to bind parameter "TYPE NAME" from "VALUE".</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>[^\" ]+) (?<name>[A-Za-z0-9_]+)\" from \"(?<value>.*)\"\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
 
     private static string CodeFor(int status) => status switch
     {

@@ -355,7 +355,9 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
     [InlineData("GET", "/api/people/abc", HttpStatusCode.NotFound, "not_found")]
     [InlineData("GET", "/api/faces/abc/thumbnail", HttpStatusCode.NotFound, "not_found")]
     [InlineData("GET", "/api/nothing-here", HttpStatusCode.NotFound, "not_found")]
-    [InlineData("POST", "/api/match?k=abc", HttpStatusCode.BadRequest, null)]
+    [InlineData("POST", "/api/match?k=abc", HttpStatusCode.BadRequest, "bad_k")]
+    [InlineData("POST", "/api/match?efSearch=1.5", HttpStatusCode.BadRequest, "bad_ef_search")]
+    [InlineData("POST", "/api/match?sameSex=maybe", HttpStatusCode.BadRequest, "bad_request")]
     public async Task Api_BadRouteOrQuery_ReturnsJsonError(string method, string url, HttpStatusCode status, string? code)
     {
         using var factory = new LookalikeAppFactory();
@@ -369,6 +371,26 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         using var response = await client.SendAsync(request);
 
         await AssertJsonErrorAsync(response, status, code);
+    }
+
+    [Theory]
+    [InlineData("k=abc", "query parameter 'k' must be an integer, got \"abc\"")]
+    [InlineData("sameSex=maybe", "query parameter 'sameSex' must be true or false, got \"maybe\"")]
+    public async Task PostMatch_UnparsableQueryValue_NamesWhatTheParameterTakes(string query, string expected)
+    {
+        // Arrange: the framework's own words name the CLR type ("Nullable<int> k").
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        using var photo = Photo([1, 2, 3]);
+
+        // Act
+        using var response = await client.PostAsync(new Uri($"/api/match?{query}", UriKind.Relative), photo);
+
+        // Assert
+        var error = System.Text.Json.JsonSerializer.Deserialize<ApiError>(await response.Content.ReadAsStringAsync(), new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(expected, error!.Message);
+        Assert.DoesNotContain("Nullable", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
