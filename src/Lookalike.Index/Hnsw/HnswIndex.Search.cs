@@ -149,45 +149,41 @@ public sealed partial class HnswIndex
         var sc = SearchScratch.Rent(store.Capacity, queryBytes);
         try
         {
+            // The query as the walk compares it, in the scratch's 64-byte aligned buffer (no 512-bit load of it
+            // straddles two cache lines): encoded (normalised under cosine, copied as it is otherwise), or under int8
+            // the exact normalised query for the re-ranking at x and its prepared int16 form for the walk.
+            var q = sc.QueryPointer;
+            var x = sc.QueryPointer + exactOffset;
+            if (TSpace.IsQuantized)
             {
-                byte* q;
-                var x = sc.QueryPointer + exactOffset;
-                if (TSpace.IsQuantized)
-                {
-                    // The exact query (normalised) for the re-ranking, and the prepared form the graph walk compares.
-                    q = sc.QueryPointer;
-                    VectorSpaces.Encode(exactSpace, query, x);
-                    TSpace.PrepareQuery(new ReadOnlySpan<float>(x, dimension), q);
-                }
-                else
-                {
-                    // Encoded (normalised under cosine) or copied as it is: either way into the scratch's 64-byte
-                    // aligned buffer, so that no 512-bit load of the query in the walk straddles two cache lines.
-                    q = sc.QueryPointer;
-                    TSpace.Encode(query, q);
-                }
-                sc.DistanceCount = 0;
-                sc.HopCount = 0;
-                sc.VisitCount = 0;
-                var cur = (int)e;
-                var top = (int)(e >> 32);
-                var curD = TSpace.QueryDistance(q, store.Vector(cur), dimension);
-                sc.DistanceCount++;
-                tracer.Distance(top, cur);
-                for (var l = top; l > 0; l--)
-                {
-                    Greedy<TSpace, TTracer>(q, ref cur, ref curD, l, sc, ref tracer);
-                }
-                var exhaustive = filter is not null || Volatile.Read(ref deletedSlots) > 0;
-                SearchLayer<TSpace, TTracer>(q, cur, curD, 0, ef, sc, filter, -1, exhaustive, ref tracer);
-                if (TSpace.IsQuantized)
-                {
-                    Rerank(x, k, sc);
-                }
-                while (sc.Results.Count > k)
-                {
-                    sc.Results.Pop();
-                }
+                VectorSpaces.Encode(exactSpace, query, x);
+                TSpace.PrepareQuery(new ReadOnlySpan<float>(x, dimension), q);
+            }
+            else
+            {
+                TSpace.Encode(query, q);
+            }
+            sc.DistanceCount = 0;
+            sc.HopCount = 0;
+            sc.VisitCount = 0;
+            var cur = (int)e;
+            var top = (int)(e >> 32);
+            var curD = TSpace.QueryDistance(q, store.Vector(cur), dimension);
+            sc.DistanceCount++;
+            tracer.Distance(top, cur);
+            for (var l = top; l > 0; l--)
+            {
+                Greedy<TSpace, TTracer>(q, ref cur, ref curD, l, sc, ref tracer);
+            }
+            var exhaustive = filter is not null || Volatile.Read(ref deletedSlots) > 0;
+            SearchLayer<TSpace, TTracer>(q, cur, curD, 0, ef, sc, filter, -1, exhaustive, ref tracer);
+            if (TSpace.IsQuantized)
+            {
+                Rerank(x, k, sc);
+            }
+            while (sc.Results.Count > k)
+            {
+                sc.Results.Pop();
             }
             return sc;
         }
