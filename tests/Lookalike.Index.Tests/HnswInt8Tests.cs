@@ -98,6 +98,47 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(17)]
+    [InlineData(33)]
+    [InlineData(130)]
+    [InlineData(300)]
+    public void Search_Int8OddDimensions_ExhaustiveEfGivesFlatTopK(int dim)
+    {
+        // Arrange: dimensions off the kernels' vector widths (the int16 query's 16-lane preparation, the 32/64-lane
+        // int8 loops and their scalar tails), 300 vectors, ef above n so the walk reaches every node.
+        const int N = 300, K = 5;
+        var all = IndexTestData.Uniform(N + 10, dim, 40 + dim);
+        var i8 = Build(all, N, Quantization.Int8, dim);
+        var flat = new FlatIndex(dim, DistanceMetric.Cosine);
+        for (var i = 0; i < N; i++)
+        {
+            flat.Add(i, IndexTestData.Row(all, dim, i));
+        }
+
+        for (var q = 0; q < 10; q++)
+        {
+            var query = IndexTestData.Row(all, dim, N + q);
+
+            // Act
+            var actual = i8.Search(query, K, 400);
+            var expected = flat.Search(query, K);
+
+            // Assert: the exact top k (dim 1 has only two directions, so there the distances decide, not the labels).
+            IndexTestData.AssertWellFormed(actual);
+            for (var j = 0; j < K; j++)
+            {
+                Assert.Equal(expected[j].Distance, actual[j].Distance, 1e-5f);
+            }
+            if (dim > 1)
+            {
+                Assert.Equal(expected.Select(n => n.Label), actual.Select(n => n.Label));
+            }
+        }
+    }
+
     [Fact]
     public void TryGetVector_Int8_ReturnsTheNormalisedFloatVector()
     {
