@@ -48,7 +48,8 @@ def cell(q, ef, rec):
 
 
 def build(recs, peer, threads):
-    pts = [r for r in recs if r["peer"] == peer and r["mode"] == "build" and r.get("build_threads") == threads]
+    # A record with loaded_from (serve --index PATH, an existing file) timed a load, not a build: not a build row.
+    pts = [r for r in recs if r["peer"] == peer and r["mode"] == "build" and r.get("build_threads") == threads and not r.get("loaded_from")]
     return (pts[-1]["build_s"], pts[-1].get("index_bytes")) if pts else (None, None)
 
 

@@ -23,7 +23,13 @@ namespace Lookalike.Bench;
 /// that loaded index is the one searched — what the app serves after a start. The build record then carries the loaded
 /// index's <c>params.memory_bytes</c> (resident heap), <c>mapped_bytes</c>, <c>built_memory_bytes</c> (the index as
 /// built), <c>build_peak_rss_bytes</c> (VmHWM up to the load) and, every record, <c>rss_bytes</c> / <c>peak_rss_bytes</c>
-/// (VmRSS / VmHWM, the peak reset after the load, so it is the serving peak). <c>--exact-file PATH</c> builds an int8
+/// (VmRSS / VmHWM, the peak reset after the load, so it is the serving peak).
+/// <c>--index PATH</c>: when PATH exists at start, every <c>build</c> loads it instead of building (checked against
+/// the run's dimension, metric, M, efConstruction and quantization; the record carries <c>loaded_from</c> and no build
+/// time counts), for before/after checks of a search change on one graph (two builds of this runner on the 1M set);
+/// otherwise every <c>build</c> builds and the first one also saves to PATH (with <c>--reload</c>, that file is the one
+/// loaded again, and it stays). A bad or mismatched file, or a PATH outside an existing folder, ends the runner with
+/// one line on stderr and exit code 2. <c>--exact-file PATH</c> builds an int8
 /// index with <see cref="HnswOptions.ExactVectorFile"/> = PATH. The process holds the dataset (base, queries, ground
 /// truth) in both cases, as the peer's does.
 /// Anything else is answered with <c>{"error": …}</c>.
@@ -47,7 +53,7 @@ internal static class ServeBench
         }
         if (dir is null)
         {
-            Console.Error.WriteLine("usage: Lookalike.Bench serve DATA_DIR [--k 10] [--M 16] [--efc 200] [--quantization none|int8]");
+            Console.Error.WriteLine(Usage);
             return 2;
         }
         string Get(string key, string fallback) => opts.TryGetValue(key, out var v) ? v : fallback;
@@ -65,7 +71,17 @@ internal static class ServeBench
         var reload = opts.GetValueOrDefault("reload");
         ExactVectorPlacement? placement = reload is null ? null : Enum.Parse<ExactVectorPlacement>(reload, ignoreCase: true);
         var exactFile = opts.GetValueOrDefault("exact-file");
-        var indexFile = opts.GetValueOrDefault("index");
+        var indexFile = opts.GetValueOrDefault("index") is { } given ? Path.GetFullPath(given) : null;
+        // Decided once: a file that exists now is loaded by every "build"; otherwise every "build" builds and the first
+        // saves there (so a process asked for "build 2" then "build 1" measures two builds, not a build and a load).
+        var loadIndex = indexFile is not null && File.Exists(indexFile);
+        if (indexFile is not null && !loadIndex && (Directory.Exists(indexFile) || !Directory.Exists(Path.GetDirectoryName(indexFile))))
+        {
+            Console.Error.WriteLine($"lookalike serve: --index {indexFile}: not a file path in an existing folder");
+            return 2;
+        }
+        var indexSaved = false;
+        var deleteSaved = true;
         HnswIndex? index = null;
         string? savedPath = null;
         var found = new long[ds.QueryCount * k];
@@ -89,32 +105,66 @@ internal static class ServeBench
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 var options = new HnswOptions { Dimension = dim, Metric = ds.Metric, M = m, EfConstruction = efc, InitialCapacity = ds.BaseCount, Quantization = quantization, ExactVectorFile = exactFile };
-                if (indexFile is not null && File.Exists(indexFile))
+                if (loadIndex)
                 {
-                    // A/B of search changes on a large set: both builds load one saved graph instead of building.
+                    // A/B of search changes on a large set: both runners load one saved graph instead of building. The
+                    // record says so (loaded_from = 1; compare.py leaves such records out of the build rows).
                     var lw = Stopwatch.StartNew();
-                    index = HnswIndex.Load(indexFile, null, placement ?? ExactVectorPlacement.Mapped);
+                    try
+                    {
+                        index = HnswIndex.Load(indexFile!, dim, placement ?? ExactVectorPlacement.Mapped);
+                    }
+                    catch (Exception ex) when (ex is IndexFormatException or IOException or UnauthorizedAccessException or ArgumentException)
+                    {
+                        Console.Error.WriteLine($"lookalike serve: --index {indexFile}: {ex.Message}");
+                        return 2;
+                    }
+                    var o = index.Options;
+                    if (o.Metric != ds.Metric || o.M != m || o.EfConstruction != efc || o.Quantization != quantization)
+                    {
+                        Console.Error.WriteLine($"lookalike serve: --index {indexFile} was built with metric {o.Metric}, M {o.M}, efConstruction {o.EfConstruction}, quantization {o.Quantization}; this run asks for {ds.Metric}, {m}, {efc}, {quantization}");
+                        return 2;
+                    }
+                    savedPath = indexFile; // "reload" reads it again; never deleted
+                    deleteSaved = false;
                     runner.Extra["loaded_from"] = 1;
                     runner.Extra["mapped_bytes"] = index.MappedBytes;
-                    runner.Build(lw.Elapsed.TotalSeconds, bt, new FileInfo(indexFile).Length, index.MemoryBytes);
+                    runner.Build(lw.Elapsed.TotalSeconds, bt, new FileInfo(indexFile!).Length, index.MemoryBytes);
                     continue;
                 }
+                var saveTo = indexFile is not null && !indexSaved ? indexFile : null;
                 if (placement is not { } where)
                 {
                     var sw = Stopwatch.StartNew();
                     index = new HnswIndex(options);
                     index.AddRange(labels, ds.Base, bt);
                     var seconds = sw.Elapsed.TotalSeconds;
-                    if (indexFile is not null)
+                    if (saveTo is not null && !TrySave(index, saveTo))
                     {
-                        index.Save(indexFile);
+                        return 2;
                     }
+                    indexSaved |= saveTo is not null;
                     runner.Extra["mapped_bytes"] = index.MappedBytes;
                     runner.Build(seconds, bt, runner.SavedBytes(index), index.MemoryBytes);
                     continue;
                 }
-                var path = Path.Combine(Path.GetTempPath(), $"lookalike-serve-{Environment.ProcessId}.hnsw");
-                var (buildS, builtBytes) = BuildAndSave(options, labels, ds.Base, bt, path);
+                var path = saveTo ?? Path.Combine(Path.GetTempPath(), $"lookalike-serve-{Environment.ProcessId}.hnsw");
+                double buildS;
+                long builtBytes;
+                try
+                {
+                    (buildS, builtBytes) = BuildAndSave(options, labels, ds.Base, bt, path);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    Console.Error.WriteLine($"lookalike serve: cannot save the index to {path}: {ex.Message}");
+                    return 2;
+                }
+                if (saveTo is not null)
+                {
+                    indexSaved = true;
+                    deleteSaved = false; // the caller's --index file stays
+                }
                 var fileBytes = new FileInfo(path).Length;
                 runner.Extra["built_memory_bytes"] = builtBytes;
                 // The built index is unreachable once BuildAndSave returned (its frame is gone): collect it and run the
@@ -124,7 +174,7 @@ internal static class ServeBench
                 GC.Collect();
                 runner.Extra["rss_anon_before_load_bytes"] = BenchRunner.ProcStatusBytes("RssAnon") ?? -1;
                 index = HnswIndex.Load(path, null, where);
-                savedPath = path; // kept for "reload", deleted at the end
+                savedPath = path; // kept for "reload"; deleted at the end unless it is the --index file
                 runner.Extra["mapped_bytes"] = index.MappedBytes;
                 runner.Extra["section_bytes"] = index.MappedBytes > 0 ? index.MappedBytes : 0;
                 runner.Extra["build_peak_rss_bytes"] = BenchRunner.ProcStatusBytes("VmHWM") ?? -1;
@@ -175,7 +225,7 @@ internal static class ServeBench
             Console.Out.WriteLine($"{{\"error\": \"unknown or premature command: {line.Replace("\"", "'", StringComparison.Ordinal)}\"}}");
             Console.Out.Flush();
         }
-        if (savedPath is not null)
+        if (savedPath is not null && deleteSaved)
         {
             index = null;
             GC.Collect();
@@ -183,6 +233,23 @@ internal static class ServeBench
             File.Delete(savedPath);
         }
         return 0;
+    }
+
+    private const string Usage = "usage: Lookalike.Bench serve DATA_DIR [--k 10] [--M 16] [--efc 200] [--quantization none|int8] [--reload mapped|memory] [--exact-file PATH] [--index PATH] [--dataset NAME]";
+
+    /// <summary>Saves <paramref name="index"/> to <paramref name="path"/>; false (and one line on stderr) when it cannot.</summary>
+    private static bool TrySave(HnswIndex index, string path)
+    {
+        try
+        {
+            index.Save(path);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"lookalike serve: cannot save the index to {path}: {ex.Message}");
+            return false;
+        }
     }
 
     /// <summary>Builds an index and saves it to <paramref name="path"/>, in a frame of its own: no stack slot of the
