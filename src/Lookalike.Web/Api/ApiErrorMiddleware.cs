@@ -26,7 +26,6 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
-            LogBadRequest(context.Request.Method, context.Request.Path, ex.StatusCode, ex.Message);
             var code = ex.StatusCode switch
             {
                 StatusCodes.Status400BadRequest when ex.InnerException is JsonException => "bad_json",
@@ -39,6 +38,7 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
                 // code its range check uses (so ?k=abc and ?k=0 answer alike).
                 (code, message) = QueryValueError(m.Groups["name"].Value, m.Groups["type"].Value, m.Groups["value"].Value);
             }
+            LogBadRequest(context.Request.Method, context.Request.Path, ex.StatusCode, ForLog(message));
             await WriteAsync(context, ex.StatusCode, code, message).ConfigureAwait(false);
             return;
         }
@@ -63,7 +63,8 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
     }
 
     /// <summary>The error for a query value that does not parse as its parameter's type: the parameter's own code
-    /// (<c>bad_k</c>, <c>bad_ef_search</c>, else <c>bad_request</c>) and words a caller can act on.</summary>
+    /// (<c>bad_k</c>, <c>bad_ef_search</c>, <c>bad_offset</c>, <c>bad_limit</c>, else <c>bad_request</c>) and words a
+    /// caller can act on.</summary>
     internal static (string Code, string Message) QueryValueError(string name, string clrType, string value)
     {
         var type = clrType.StartsWith("Nullable<", StringComparison.Ordinal) ? clrType[9..^1] : clrType;
@@ -78,10 +79,38 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
         {
             "k" => "bad_k",
             "efSearch" => "bad_ef_search",
+            "offset" => "bad_offset",
+            "limit" => "bad_limit",
             _ => "bad_request",
         };
-        var shown = value.Length > 64 ? string.Concat(value.AsSpan(0, 64), "…") : value;
+        var shown = Cut(value, 64);
         return (code, $"query parameter '{name}' must be {takes}, got \"{shown}\"");
+    }
+
+    /// <summary>At most <paramref name="max"/> UTF-16 units of <paramref name="text"/> and "…" when it was longer,
+    /// never ending inside a surrogate pair.</summary>
+    internal static string Cut(string text, int max)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
+        var n = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
+        return string.Concat(text.AsSpan(0, n), "…");
+    }
+
+    /// <summary>A refusal's message for the log: cut to 300 units, control characters (a value's newlines) as spaces,
+    /// so that a request cannot write lines of its own into the log.</summary>
+    private static string ForLog(string message)
+    {
+        var cut = Cut(message, 300);
+        return string.Create(cut.Length, cut, static (span, s) =>
+        {
+            for (var i = 0; i < s.Length; i++)
+            {
+                span[i] = char.IsControl(s[i]) ? ' ' : s[i];
+            }
+        });
     }
 
     /// <summary>Minimal APIs' message for a parameter that does not bind: Failed to bind parameter "TYPE NAME" from "VALUE".</summary>

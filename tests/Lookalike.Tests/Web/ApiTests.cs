@@ -393,6 +393,30 @@ public sealed class ApiTests(LfwGalleryFixture gallery) : IDisposable
         Assert.DoesNotContain("Nullable", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task PostMatch_LongUnparsableQueryValue_IsCutWithoutSplittingACharacter()
+    {
+        // Arrange: 100 emoji (two UTF-16 units each) after one letter: 64 units would end inside a pair.
+        using var factory = new LookalikeAppFactory();
+        using var client = factory.CreateClient();
+        using var photo = Photo([1, 2, 3]);
+        var value = "a" + string.Concat(Enumerable.Repeat("\U0001F600", 100));
+
+        // Act
+        using var response = await client.PostAsync(new Uri($"/api/match?k={Uri.EscapeDataString(value)}", UriKind.Relative), photo);
+
+        // Assert
+        var error = System.Text.Json.JsonSerializer.Deserialize<ApiError>(await response.Content.ReadAsStringAsync(), new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        Assert.Equal("bad_k", error!.Code);
+        Assert.EndsWith("…\"", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\uFFFD', error.Message);
+        Assert.True(error.Message.Length < 130, error.Message);
+        for (var i = 0; i < error.Message.Length; i++)
+        {
+            Assert.False(char.IsHighSurrogate(error.Message[i]) && (i + 1 == error.Message.Length || !char.IsLowSurrogate(error.Message[i + 1])), $"lone surrogate at {i}");
+        }
+    }
+
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/json")]
