@@ -35,7 +35,11 @@ class Side:
         while True:
             out = self.proc.stdout.readline()
             if not out:
-                raise SystemExit(f"{self.cmd!r} ended while answering {line!r} (exit {self.proc.poll()})")
+                try:
+                    code = self.proc.wait(timeout=10)  # its output ended: let it exit so the code is known
+                except subprocess.TimeoutExpired:
+                    code = None
+                raise SystemExit(f"{self.cmd!r} ended while answering {line!r} (exit {code})")
             out = out.strip()
             if out.startswith("{"):
                 rec = json.loads(out)
