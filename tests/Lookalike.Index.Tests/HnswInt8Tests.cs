@@ -13,6 +13,17 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
     private static HnswIndex Build(float[] data, int n, Quantization quantization, int dim = Dim) =>
         BuildWith(new HnswOptions { Dimension = dim, Quantization = quantization, InitialCapacity = n }, data, n);
 
+    /// <summary>Exact cosine search over the first <paramref name="n"/> rows of <paramref name="data"/>, labels 0…n−1.</summary>
+    private static FlatIndex CosineFlat(float[] data, int n, int dim)
+    {
+        var flat = new FlatIndex(dim, DistanceMetric.Cosine);
+        for (var i = 0; i < n; i++)
+        {
+            flat.Add(i, IndexTestData.Row(data, dim, i));
+        }
+        return flat;
+    }
+
     private static HnswIndex BuildWith(HnswOptions options, float[] data, int n)
     {
         var index = new HnswIndex(options);
@@ -41,11 +52,7 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
         var all = IndexTestData.Clustered(N + Queries, Dim, 100, 0.06f, 128);
         var f32 = Build(all, N, Quantization.None);
         var i8 = Build(all, N, Quantization.Int8);
-        var flat = new FlatIndex(Dim, DistanceMetric.Cosine);
-        for (var i = 0; i < N; i++)
-        {
-            flat.Add(i, IndexTestData.Row(all, Dim, i));
-        }
+        var flat = CosineFlat(all, N, Dim);
         var truth = Enumerable.Range(0, Queries).Select(q => flat.Search(IndexTestData.Row(all, Dim, N + q), K)).ToArray();
 
         foreach (var ef in new[] { 10, 16, 32, 64, 128 })
@@ -74,11 +81,7 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
         const int N = 2_000, K = 10;
         var all = IndexTestData.Clustered(N + 20, Dim, 20, 0.06f, 5);
         var i8 = Build(all, N, Quantization.Int8);
-        var flat = new FlatIndex(Dim, DistanceMetric.Cosine);
-        for (var i = 0; i < N; i++)
-        {
-            flat.Add(i, IndexTestData.Row(all, Dim, i));
-        }
+        var flat = CosineFlat(all, N, Dim);
 
         for (var q = 0; q < 20; q++)
         {
@@ -112,11 +115,7 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
         const int N = 300, K = 5;
         var all = IndexTestData.Uniform(N + 10, dim, 40 + dim);
         var i8 = Build(all, N, Quantization.Int8, dim);
-        var flat = new FlatIndex(dim, DistanceMetric.Cosine);
-        for (var i = 0; i < N; i++)
-        {
-            flat.Add(i, IndexTestData.Row(all, dim, i));
-        }
+        var flat = CosineFlat(all, N, dim);
 
         for (var q = 0; q < 10; q++)
         {
