@@ -83,22 +83,9 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
         var i8 = Build(all, N, Quantization.Int8);
         var flat = CosineFlat(all, N, Dim);
 
-        for (var q = 0; q < 20; q++)
-        {
-            var query = IndexTestData.Row(all, Dim, N + q);
-
-            // Act: ef 400 makes the graph walk exhaustive enough that the re-ranked top 10 is the exact top 10.
-            var actual = i8.Search(query, K, 400);
-            var expected = flat.Search(query, K);
-
-            // Assert: same labels, and distances from the float32 vectors (not the codes).
-            IndexTestData.AssertWellFormed(actual);
-            Assert.Equal(expected.Select(n => n.Label), actual.Select(n => n.Label));
-            for (var j = 0; j < K; j++)
-            {
-                Assert.Equal(expected[j].Distance, actual[j].Distance, 1e-5f);
-            }
-        }
+        // Act + Assert: ef 400 makes the graph walk exhaustive enough that the re-ranked top 10 is the exact top 10,
+        // same labels, and distances from the float32 vectors (not the codes).
+        AssertExhaustiveSearchIsFlat(i8, flat, all, N, Dim, K, queries: 20, compareLabels: true);
     }
 
     [Theory]
@@ -117,23 +104,28 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
         var i8 = Build(all, N, Quantization.Int8, dim);
         var flat = CosineFlat(all, N, dim);
 
-        for (var q = 0; q < 10; q++)
+        // Act + Assert: the exact top k (dim 1 has only two directions, so there the distances decide, not the labels).
+        AssertExhaustiveSearchIsFlat(i8, flat, all, N, dim, K, queries: 10, compareLabels: dim > 1);
+    }
+
+    /// <summary>Searches rows n… of <paramref name="data"/> at ef 400 and checks the results against the flat top k:
+    /// well formed, distances within 1e-5 and, with <paramref name="compareLabels"/>, the same labels in order.</summary>
+    private static void AssertExhaustiveSearchIsFlat(HnswIndex index, FlatIndex flat, float[] data, int n, int dim, int k, int queries, bool compareLabels)
+    {
+        for (var q = 0; q < queries; q++)
         {
-            var query = IndexTestData.Row(all, dim, N + q);
+            var query = IndexTestData.Row(data, dim, n + q);
+            var actual = index.Search(query, k, 400);
+            var expected = flat.Search(query, k);
 
-            // Act
-            var actual = i8.Search(query, K, 400);
-            var expected = flat.Search(query, K);
-
-            // Assert: the exact top k (dim 1 has only two directions, so there the distances decide, not the labels).
             IndexTestData.AssertWellFormed(actual);
-            for (var j = 0; j < K; j++)
+            if (compareLabels)
+            {
+                Assert.Equal(expected.Select(x => x.Label), actual.Select(x => x.Label));
+            }
+            for (var j = 0; j < k; j++)
             {
                 Assert.Equal(expected[j].Distance, actual[j].Distance, 1e-5f);
-            }
-            if (dim > 1)
-            {
-                Assert.Equal(expected.Select(n => n.Label), actual.Select(n => n.Label));
             }
         }
     }
