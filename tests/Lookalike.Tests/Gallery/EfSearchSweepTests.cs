@@ -149,16 +149,28 @@ public sealed class EfSearchSweepLfwTests(LfwGalleryFixture gallery, ITestOutput
 {
     private static readonly int[] Values = [10, 12, 16, 24, 32, 48, 64, 96, 128, 200];
 
+    /// <summary>
+    /// Prints the three recall columns on the LFW slice and checks what holds for any gallery: every column is a
+    /// fraction, and at an efSearch above the face count (200 &gt; 183) the walk reaches every node, so the live index and
+    /// every held-out fold index return exactly what exact search returns. Which of held-out and leave-one-out recall is
+    /// lower at small efSearch is not asserted: on 183 faces it changes from one build to the next (the fold indices hold
+    /// a fifth fewer faces, and the live graph's build order follows the import's threads; a CI run printed 0.910
+    /// leave-one-out against 0.963 held out at efSearch 10, eight runs here 0.984–0.998 against 0.950–0.972). On the full
+    /// 9,145-face gallery the gap is wide (<see cref="SweepQuerySource.HeldOutPeople"/>).
+    /// </summary>
     [SharedDataFact("data/lfw")]
-    public async Task Run_LfwSlice_HeldOutRecallAtMostGalleryQueryRecall()
+    public async Task Run_LfwSlice_RecallsAreFractionsAndExactAboveTheFaceCount()
     {
         using var services = GalleryServices.Create(gallery.DataDirectory);
         var live = services.GetRequiredService<LiveGallery>();
         await live.EnsureReadyAsync();
+        Assert.True(live.Current.Count < Values[^1]);
 
         var report = Report(live.Current, output);
 
-        Assert.True(report[0].HeldOut <= report[0].LeaveOneOut);
+        Assert.Equal(Values, report.Select(r => r.Ef));
+        Assert.All(report, r => Assert.True(r.Self is >= 0 and <= 1 && r.LeaveOneOut is >= 0 and <= 1 && r.HeldOut is >= 0 and <= 1));
+        Assert.Equal((1.0, 1.0, 1.0), (report[^1].Self, report[^1].LeaveOneOut, report[^1].HeldOut));
     }
 
     /// <summary>The same report over any data directory: LOOKALIKE_SWEEP_DATA=/path (a copy; the store is only read).</summary>
