@@ -196,6 +196,7 @@ public sealed class EfSearchSweepLfwTests(LfwGalleryFixture gallery, ITestOutput
         var held = EfSearchSweep.Prepare(snapshot, SweepQuerySource.HeldOutPeople);
         var heldPoints = EfSearchSweep.Run(held, Values);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{snapshot.Count} faces, {snapshot.Parameters.M}/{snapshot.Parameters.EfConstruction}; held-out queries {held.Count}"));
+        output.WriteLine(GraphShape(snapshot.Index));
         output.WriteLine("efSearch\tself\tleave-one-out (old)\theld-out people (new)\tmedian ms");
         var rows = Values.Select((ef, i) => (ef, self[i].Recall, loo[i].Recall, heldPoints[i].Recall, heldPoints[i].MedianLatencyMs)).ToList();
         foreach (var r in rows)
@@ -203,5 +204,28 @@ public sealed class EfSearchSweepLfwTests(LfwGalleryFixture gallery, ITestOutput
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.ef}\t{r.Item2:0.000}\t{r.Item3:0.000}\t{r.Item4:0.000}\t{r.Item5:0.000}"));
         }
         return rows;
+    }
+
+    /// <summary>The graph's shape, printed beside the recall so that a poor build can be told apart from a poor query
+    /// set: slots, nodes per layer, and on layer 0 the out-degree range and the nodes no other node links to.</summary>
+    private static string GraphShape(HnswIndex index)
+    {
+        var labels = index.GetLabels();
+        var inDegree = labels.ToDictionary(l => l, _ => 0);
+        var outDegrees = new List<int>(labels.Count);
+        foreach (var label in labels)
+        {
+            var neighbours = index.GetNeighbors(label, 0);
+            outDegrees.Add(neighbours.Count);
+            foreach (var n in neighbours)
+            {
+                if (inDegree.TryGetValue(n, out var d))
+                {
+                    inDegree[n] = d + 1;
+                }
+            }
+        }
+        return string.Create(CultureInfo.InvariantCulture,
+            $"graph: {index.SlotCount} slots, nodes per layer {string.Join("/", index.GetLayerCounts())}, layer 0 out-degree {outDegrees.DefaultIfEmpty().Min()}–{outDegrees.DefaultIfEmpty().Max()} (mean {outDegrees.DefaultIfEmpty().Average():0.0}), without in-links {inDegree.Values.Count(d => d == 0)}");
     }
 }
