@@ -118,6 +118,35 @@ public sealed partial class HnswIndex
             }
         }
 
+        // A node that raises the top layer links and becomes the entry point under elevationLock; the entry point is read
+        // again under it, since another raise may have finished meanwhile (then this node links on its layers normally).
+        var elevating = false;
+        if (level > (int)(e >> 32))
+        {
+            elevationLock.Enter();
+            e = Volatile.Read(ref entry);
+            elevating = level > (int)(e >> 32);
+            if (!elevating)
+            {
+                elevationLock.Exit();
+            }
+        }
+        try
+        {
+            LinkFrom<TSpace>(id, level, reused, e);
+        }
+        finally
+        {
+            if (elevating)
+            {
+                elevationLock.Exit();
+            }
+        }
+    }
+
+    private unsafe void LinkFrom<TSpace>(int id, int level, bool reused, long e)
+        where TSpace : struct, IVectorSpace
+    {
         var ep = (int)e;
         var maxL = (int)(e >> 32);
         if (ep == id && SlotCount == 1)

@@ -73,6 +73,11 @@ public sealed partial class HnswIndex : IVectorIndex
     private readonly Dictionary<long, int> labelToId = [];
     private readonly Stack<int> freeSlots = new();
     private readonly Lock entryLock = new();
+
+    /// <summary>Held for the whole insert of a node whose level is above the top layer (as hnswlib's <c>global</c> mutex
+    /// in <c>addPoint</c>): two such inserts in flight at once would each link only up to the old top layer, and the one
+    /// that does not become the entry point would stay with empty lists on its upper layers, cut off there for good.</summary>
+    private readonly Lock elevationLock = new();
     private readonly MutationGate gate = new();
 
     /// <summary>Entry point and top layer packed as <c>(maxLevel &lt;&lt; 32) | id</c>; −1 when empty.</summary>
