@@ -34,8 +34,8 @@ namespace Lookalike.Index;
 /// time (a spin lock per node, as hnswlib's <c>link_list_locks_</c>) and never hold two node locks, so they cannot
 /// deadlock. An insert that raises the top layer holds one index-wide lock from its search to its becoming the entry
 /// point (as hnswlib's <c>global</c> mutex), so two such inserts never race (tests: <c>HnswConcurrencyTests</c>); it is
-/// taken before any node lock. Capacity growth adds a segment and never moves a record, so a search during growth never sees a torn or
-/// freed array. A result is always a label that was live when its node was examined, with a finite distance;
+/// taken before any node lock. Capacity growth adds a segment and never moves a record, so a search during growth never
+/// sees a torn or freed array. A result is always a label that was live when its node was examined, with a finite distance;
 /// a label removed or added while a search runs may or may not appear in that search. When a removed slot is reused
 /// by a concurrent <see cref="Add"/>, a search running at that moment may report the new label with a distance computed
 /// from a partly rewritten vector. <see cref="Save"/> waits for running mutations and blocks new ones while it writes.</para>
