@@ -108,6 +108,48 @@ public sealed class HnswInt8Tests(ITestOutputHelper output) : IDisposable
         AssertExhaustiveSearchIsFlat(i8, flat, all, N, dim, K, queries: 10, compareLabels: dim > 1);
     }
 
+    [Fact]
+    public void Build_Int8TightClusters_EveryNodeHasAnInLinkAndExhaustiveSearchIsFlat()
+    {
+        // Arrange: 2,500 unit vectors in 25 clusters of σ 0.014 per component (32-D): neighbours inside a cluster are
+        // about as far apart as one rounding step of the codes. Linked on code distances, the heuristic pruned most links
+        // there: 124 nodes of this set had no in-link on layer 0, so no walk could reach them. The graph is now linked on
+        // the exact copies.
+        const int N = 2_500, Dim = 32, K = 10, Queries = 50;
+        var all = IndexTestData.Clustered(N + Queries, Dim, 25, 0.014f, 61);
+        var i8 = new HnswIndex(new HnswOptions { Dimension = Dim, Quantization = Quantization.Int8, EfConstruction = 100, InitialCapacity = N });
+        var f32 = new HnswIndex(new HnswOptions { Dimension = Dim, EfConstruction = 100, InitialCapacity = N });
+
+        // Act: sequential builds (deterministic, the same levels for both).
+        i8.AddRange(IndexTestData.Labels(N), all.AsMemory(0, N * Dim), maxDegreeOfParallelism: 1);
+        f32.AddRange(IndexTestData.Labels(N), all.AsMemory(0, N * Dim), maxDegreeOfParallelism: 1);
+
+        // Assert: every node is linked to on layer 0, the int8 graph's lists are as long as float's, and a walk at
+        // ef = n returns the flat top k.
+        var inLinks = new int[N];
+        double degreeI8 = 0, degreeF32 = 0;
+        for (var label = 0L; label < N; label++)
+        {
+            var neighbours = i8.GetNeighbors(label, 0);
+            degreeI8 += neighbours.Count;
+            degreeF32 += f32.GetNeighbors(label, 0).Count;
+            foreach (var n in neighbours)
+            {
+                inLinks[n]++;
+            }
+        }
+        Assert.Equal(0, inLinks.Count(c => c == 0));
+        Assert.True(degreeI8 >= 0.95 * degreeF32, $"mean layer-0 out-degree int8 {degreeI8 / N:F1}, float {degreeF32 / N:F1}");
+        var flat = CosineFlat(all, N, Dim);
+        for (var q = 0; q < Queries; q++)
+        {
+            var query = IndexTestData.Row(all, Dim, N + q);
+            var actual = i8.Search(query, K, N);
+            var expected = flat.Search(query, K);
+            Assert.Equal(expected.Select(x => x.Label).Order(), actual.Select(x => x.Label).Order());
+        }
+    }
+
     /// <summary>Searches rows n… of <paramref name="data"/> at ef 400 and checks the results against the flat top k:
     /// well formed, distances within 1e-5 and, with <paramref name="compareLabels"/>, the same labels in order.</summary>
     private static void AssertExhaustiveSearchIsFlat(HnswIndex index, FlatIndex flat, float[] data, int n, int dim, int k, int queries, bool compareLabels)
