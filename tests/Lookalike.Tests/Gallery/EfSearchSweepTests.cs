@@ -219,13 +219,11 @@ public sealed class EfSearchSweepLfwTests(LfwGalleryFixture gallery, ITestOutput
             outDegrees.Add(neighbours.Count);
             foreach (var n in neighbours)
             {
-                if (inDegree.TryGetValue(n, out var d))
-                {
-                    inDegree[n] = d + 1;
-                }
+                inDegree[n]++; // GetNeighbors lists live labels only, all of them keys here
             }
         }
+        var degrees = outDegrees.DefaultIfEmpty().ToList();
         return string.Create(CultureInfo.InvariantCulture,
-            $"graph: {index.SlotCount} slots, nodes per layer {string.Join("/", index.GetLayerCounts())}, layer 0 out-degree {outDegrees.DefaultIfEmpty().Min()}–{outDegrees.DefaultIfEmpty().Max()} (mean {outDegrees.DefaultIfEmpty().Average():0.0}), without in-links {inDegree.Values.Count(d => d == 0)}");
+            $"graph: {index.SlotCount} slots, nodes per layer {string.Join("/", index.GetLayerCounts())}, layer 0 out-degree {degrees.Min()}–{degrees.Max()} (mean {degrees.Average():0.0}), without in-links {inDegree.Values.Count(d => d == 0)}");
     }
 }
